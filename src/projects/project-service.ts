@@ -1,0 +1,106 @@
+import type { Clock } from '../core/clock.ts';
+import type { LimitsConfig } from '../core/config.ts';
+import { OperonError, invalidRequest } from '../core/errors.ts';
+import type { IdGenerator } from '../core/ids.ts';
+import { newApiKeySecret } from './api-key-secret.ts';
+import type { ApiKey, ApiKeyScope, BodyCapture, Project, ProjectStore, ProjectUpdate } from './project-store.ts';
+
+export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['admin', 'gateway', 'ingest'];
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export interface CreatedKey {
+  key: ApiKey;
+  /** The plain key: shown once, never stored. */
+  plain: string;
+}
+
+/**
+ * Project and key management over the store, with validation and clear errors. Used by the CLI, the
+ * admin API and first start.
+ *
+ * @example
+ * const service = createProjectService({ store, clock, ids, defaultCapture: 'full' });
+ * const { project, adminKey } = await service.bootstrap();
+ */
+export function createProjectService(deps: { store: ProjectStore; clock: Clock; ids: IdGenerator; defaultCapture: BodyCapture }) {
+  const { store, clock, ids } = deps;
+
+  async function createProject(name: string, settings: ProjectUpdate = {}): Promise<Project> {
+    if (!PROJECT_NAME.test(name)) {
+      throw invalidRequest(`Project name '${name}' is not allowed: use 1–63 lowercase letters, digits, '-' or '_', starting with a letter or digit.`, 'name');
+    }
+    if (await store.getProjectByName(name)) {
+      throw new OperonError({ code: 'project_exists', kind: 'conflict', blame: 'user', message: `A project named '${name}' already exists. Pick another name, or use the existing project.` });
+    }
+    return store.createProject({
+      id: ids.next('proj'),
+      name,
+      createdAt: clock.now(),
+      captureBodies: settings.captureBodies ?? deps.defaultCapture,
+      limits: settings.limits ?? {},
+      cacheEnabled: settings.cacheEnabled ?? true,
+      cacheTtlSeconds: settings.cacheTtlSeconds ?? null,
+    });
+  }
+
+  async function createKey(projectId: string, options: { name: string; scopes: ApiKeyScope[]; limits?: LimitsConfig }): Promise<CreatedKey> {
+    if (!(await store.getProject(projectId))) throw projectNotFound(projectId);
+    if (options.scopes.length === 0) throw invalidRequest(`A key needs at least one scope: ${API_KEY_SCOPES.join(', ')}.`, 'scopes');
+    for (const scope of options.scopes) {
+      if (!API_KEY_SCOPES.includes(scope)) throw invalidRequest(`Unknown scope '${scope}'. Use one or more of ${API_KEY_SCOPES.join(', ')}.`, 'scopes');
+    }
+    const name = options.name.trim();
+    if (!name || name.length > 100) throw invalidRequest('A key name must be 1–100 characters.', 'name');
+    const secret = newApiKeySecret();
+    const key = await store.createKey({
+      id: ids.next('key'),
+      projectId,
+      name,
+      prefix: secret.prefix,
+      hash: secret.hash,
+      scopes: [...new Set(options.scopes)],
+      limits: options.limits ?? {},
+      createdAt: clock.now(),
+      revokedAt: null,
+    });
+    return { key, plain: secret.plain };
+  }
+
+  async function resolveProject(idOrName: string): Promise<Project> {
+    const project = (await store.getProject(idOrName)) ?? (await store.getProjectByName(idOrName));
+    if (!project) throw projectNotFound(idOrName);
+    return project;
+  }
+
+  /**
+   * First start: creates the `default` project and an admin key if there is no project yet.
+   * Returns the plain key only when it was just created.
+   */
+  async function bootstrap(): Promise<{ project: Project; adminKey?: CreatedKey; created: boolean }> {
+    const existing = await store.getProjectByName('default');
+    if (existing) return { project: existing, created: false };
+    const projects = await store.listProjects();
+    if (projects.length > 0) return { project: projects[0]!, created: false };
+    const project = await createProject('default');
+    const adminKey = await createKey(project.id, { name: 'admin', scopes: ['admin'] });
+    return { project, adminKey, created: true };
+  }
+
+  return {
+    createProject,
+    createKey,
+    resolveProject,
+    bootstrap,
+    async revokeKey(projectId: string, keyId: string): Promise<void> {
+      if (!(await store.revokeKey(projectId, keyId, clock.now()))) {
+        throw new OperonError({ code: 'key_not_found', kind: 'not_found', blame: 'user', message: `No key '${keyId}' in this project. List keys with \`operon keys list\` or GET /api/keys.` });
+      }
+    },
+  };
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;
+
+function projectNotFound(id: string): OperonError {
+  return new OperonError({ code: 'project_not_found', kind: 'not_found', blame: 'user', message: `No project '${id}'. List projects with \`operon projects list\`.` });
+}

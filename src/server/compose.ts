@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { OperonConfig } from '../core/config.ts';
+import { randomIds, type IdGenerator } from '../core/ids.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { composeChat, type CallContext } from '../gateway/pipeline.ts';
+import { createTracingLayer } from '../gateway/tracing-layer.ts';
+import { traceEmbedding } from '../gateway/embedding-tracing.ts';
+import { createRouter } from '../gateway/router/index.ts';
+import { createCacheMiddleware } from '../gateway/cache/index.ts';
+import { createLimitsMiddleware } from '../gateway/limits/index.ts';
+import { createCostMiddleware } from '../gateway/cost-layer.ts';
+import type { HttpTransport } from '../providers/http-transport.ts';
+import { createProviders } from '../providers/registry.ts';
+import { createProjectService } from '../projects/project-service.ts';
+import { openDatabase, createStores, type Database } from '../storage/index.ts';
+import { createSpanQueue } from '../tracing/span-queue.ts';
+import { createApp } from './app.ts';
+import { createAuthenticator } from './authenticator.ts';
+
+export interface ComposeOptions {
+  config: OperonConfig;
+  /** Environment for provider keys (OPENAI_API_KEY, …); never read elsewhere. */
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+  /** Outbound HTTP for providers (tests inject one). */
+  transport?: HttpTransport;
+  /** Random source for load balancing and jitter. */
+  random?: () => number;
+  /** For tests: an existing database instead of opening one from config. */
+  database?: Database;
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * The only composition root: builds every service once from the config and wires the pipeline,
+ * outermost first: tracing → limits → cache → cost → router → provider.
+ *
+ * @example
+ * const operon = await composeOperon({ config, env: process.env });
+ * const server = serve({ fetch: operon.app.fetch, port: 4100 });
+ * await operon.close();
+ */
+export async function composeOperon(options: ComposeOptions) {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+
+  const database = options.database ?? (await openDatabase(databaseOptions(config), { logger }));
+  const stores = createStores(database);
+  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: config.tracing.captureBodies });
+  const authenticator = createAuthenticator({ store: stores.projects, clock });
+
+  const queue = createSpanQueue({
+    store: stores.traces,
+    clock,
+    logger,
+    queueSize: config.tracing.queueSize,
+    batchSize: config.tracing.batchSize,
+    flushIntervalMs: config.tracing.flushIntervalMs,
+  });
+  queue.start();
+
+  const providers = createProviders(config.providers, { transport: options.transport, env: options.env });
+  const router = createRouter({ models: config.models, providers, routing: config.routing, clock, random: options.random, logger });
+  const cache = createCacheMiddleware({ config: config.cache, clock });
+  const limits = createLimitsMiddleware({ defaults: config.limits, usage: stores.usage, clock, logger });
+  const cost = createCostMiddleware({ pricing: config.pricing, logger });
+  const tracing = createTracingLayer({ queue, clock, ids });
+  const pipeline = composeChat([tracing, limits.middleware, cache.middleware, cost], router);
+
+  const embed = traceEmbedding({ queue, clock, ids, embed: (request, context: CallContext) => router.embed(request, context) });
+
+  const app = createApp({
+    logger,
+    version: VERSION,
+    checkReady: () => stores.ping(),
+    gateway: { authenticator, pipeline, ids, logger, maxBodyBytes: config.server.maxBodyBytes, embed, listModels: () => router.listModels() },
+    api: {
+      store: stores.projects,
+      traces: stores.traces,
+      service,
+      authenticator,
+      status: () => ({ version: VERSION, tracing: { ...queue.stats() }, cache: { ...cache.stats() } }),
+    },
+  });
+
+  let closed = false;
+  return {
+    app,
+    config,
+    logger,
+    service,
+    stores,
+    queue,
+    /** Flushes traces and usage, then closes storage. Safe to call twice. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await queue.close();
+      await limits.flush();
+      await database.close();
+    },
+  };
+}
+
+export type Operon = Awaited<ReturnType<typeof composeOperon>>;
+
+function databaseOptions(config: OperonConfig) {
+  return config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : { dataDir: config.storage.dataDir };
+}
+
+/**
+ * The slice of Operon the CLI's `keys` and `projects` commands need: storage and the project service,
+ * without the gateway or the tracing queue.
+ */
+export async function composeAdmin(options: { config: OperonConfig; clock?: Clock; ids?: IdGenerator; logger?: Logger }) {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const logger = options.logger ?? createLogger({ level: 'warn' });
+  const database = await openDatabase(databaseOptions(options.config), { logger });
+  const stores = createStores(database);
+  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: options.config.tracing.captureBodies });
+  return { stores, service, close: () => database.close() };
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toOperonError, type OperonError } from '../../core/errors.ts';
+import type { IdGenerator } from '../../core/ids.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { ChatRequest, ChatResult, ChatStreamPart } from '../../providers/chat-model.ts';
+import { newCallRecord, type CallContext, type ChatHandler } from '../../gateway/pipeline.ts';
+import { TRACE_ID_HEADER } from '../../gateway/tracing-layer.ts';
+import type { Authenticator } from '../authenticator.ts';
+import { errorHeaders, httpStatusOf } from '../error-response.ts';
+import { readJsonBody } from '../request-body.ts';
+
+/** How one client-facing wire format reads requests and writes answers. */
+export interface ChatWire {
+  name: 'openai' | 'anthropic';
+  parse(json: unknown): { request: ChatRequest; stream: boolean; includeUsage?: boolean };
+  render(result: ChatResult, requestedModel: string): unknown;
+  encoder(options: { includeUsage: boolean; requestedModel: string }): { encode(part: ChatStreamPart): string; end(): string };
+  errorBody(error: OperonError): unknown;
+  /** An SSE event reporting an error after the stream began. */
+  errorEvent(error: OperonError): string;
+}
+
+export interface ExchangeDeps {
+  authenticator: Authenticator;
+  pipeline: ChatHandler;
+  ids: IdGenerator;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** Headers the pipeline may read; copied once, lowercased by Node already. */
+const FORWARDED_HEADERS = ['x-operon-cache'] as const;
+
+/**
+ * Serves one chat call in the given wire format, writing straight to Node's response: the gateway's hot
+ * path avoids web streams. Every failure becomes an error in the client's wire format; nothing thrown
+ * here escapes to crash the server.
+ */
+export async function serveChat(wire: ChatWire, deps: ExchangeDeps, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  let done = false;
+  outgoing.once('close', () => {
+    if (!done) abort.abort(new Error('client closed the connection'));
+  });
+  const traceId = deps.ids.next('trace');
+  try {
+    const principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
+    const parsed = wire.parse(await readJsonBody(incoming, deps.maxBodyBytes));
+    const headers: Record<string, string | undefined> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = incoming.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const context: CallContext & { traceId: string } = {
+      project: principal.project,
+      key: principal.key,
+      requestedModel: parsed.request.model,
+      stream: parsed.stream,
+      wire: wire.name,
+      headers,
+      signal: abort.signal,
+      record: newCallRecord(),
+      traceId,
+    };
+    if (!parsed.stream) {
+      const result = await deps.pipeline.generate(parsed.request, context);
+      writeJson(outgoing, 200, wire.render(result, context.requestedModel), traceId);
+      return;
+    }
+    const parts = await deps.pipeline.stream(parsed.request, context);
+    await writeStream(outgoing, parts, wire.encoder({ includeUsage: parsed.includeUsage ?? false, requestedModel: context.requestedModel }), wire, traceId, deps.logger);
+  } catch (thrown) {
+    const error = toOperonError(thrown);
+    if (error.kind === 'internal') deps.logger.error({ err: thrown, traceId }, 'gateway request failed');
+    if (outgoing.headersSent) {
+      if (!outgoing.writableEnded) outgoing.end(wire.errorEvent(error));
+    } else {
+      writeJson(outgoing, httpStatusOf(error), wire.errorBody(error), traceId, errorHeaders(error));
+    }
+  } finally {
+    done = true;
+  }
+}
+
+export function writeJson(outgoing: ServerResponse, status: number, body: unknown, traceId?: string, headers: Record<string, string> = {}): void {
+  if (outgoing.writableEnded || outgoing.destroyed) return;
+  const payload = JSON.stringify(body);
+  outgoing.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...(traceId ? { [TRACE_ID_HEADER]: traceId } : {}),
+    ...headers,
+  });
+  outgoing.end(payload);
+}
+
+async function writeStream(
+  outgoing: ServerResponse,
+  parts: AsyncIterable<ChatStreamPart>,
+  encoder: { encode(part: ChatStreamPart): string; end(): string },
+  wire: ChatWire,
+  traceId: string,
+  logger: Logger,
+): Promise<void> {
+  outgoing.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    [TRACE_ID_HEADER]: traceId,
+  });
+  outgoing.flushHeaders();
+  try {
+    for await (const part of parts) {
+      if (outgoing.destroyed) return; // leaving the loop ends the upstream call and records the span
+      const text = encoder.encode(part);
+      if (text && !outgoing.write(text)) await waitForDrain(outgoing);
+    }
+    outgoing.end(encoder.end());
+  } catch (thrown) {
+    const error = toOperonError(thrown);
+    if (error.kind === 'internal') logger.error({ err: thrown, traceId }, 'stream failed');
+    if (!outgoing.writableEnded && !outgoing.destroyed) outgoing.end(wire.errorEvent(error));
+  }
+}
+
+function waitForDrain(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off('drain', done);
+      outgoing.off('close', done);
+      resolve();
+    };
+    outgoing.on('drain', done);
+    outgoing.on('close', done);
+  });
+}

@@ -1,0 +1,133 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { toOperonError } from '../../core/errors.ts';
+import type { CallContext } from '../../gateway/pipeline.ts';
+import { newCallRecord } from '../../gateway/pipeline.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../../providers/chat-model.ts';
+import {
+  anthropicMessagesRequestSchema,
+  createAnthropicEventEncoder,
+  createOpenAIChunkEncoder,
+  embeddingsRequestSchema,
+  encodeAnthropicErrorEvent,
+  encodeOpenAIErrorEvent,
+  openAIChatRequestSchema,
+  parseAnthropicMessagesRequest,
+  parseEmbeddingsRequest,
+  parseOpenAIChatRequest,
+  toAnthropicErrorBody,
+  toAnthropicMessage,
+  toOpenAIChatCompletion,
+  toOpenAIEmbeddingsResponse,
+  toOpenAIErrorBody,
+  toOpenAIModelList,
+} from '../../gateway/wire/index.ts';
+import type { AppEnv } from '../app-env.ts';
+import { errorHeaders, httpStatusOf } from '../error-response.ts';
+import { readJsonBody } from '../request-body.ts';
+import { serveChat, writeJson, type ChatWire, type ExchangeDeps } from './gateway-exchange.ts';
+
+export const openAIWire: ChatWire = {
+  name: 'openai',
+  parse: parseOpenAIChatRequest,
+  render: toOpenAIChatCompletion,
+  encoder: createOpenAIChunkEncoder,
+  errorBody: toOpenAIErrorBody,
+  errorEvent: encodeOpenAIErrorEvent,
+};
+
+export const anthropicWire: ChatWire = {
+  name: 'anthropic',
+  parse: (json) => parseAnthropicMessagesRequest(json),
+  render: (result) => toAnthropicMessage(result),
+  encoder: () => createAnthropicEventEncoder(),
+  errorBody: toAnthropicErrorBody,
+  errorEvent: encodeAnthropicErrorEvent,
+};
+
+export interface GatewayRouteDeps extends ExchangeDeps {
+  embed(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResult>;
+  listModels(): Array<{ id: string; ownedBy: string }>;
+}
+
+/**
+ * The OpenAI- and Anthropic-compatible endpoints. Handlers write to Node's response directly
+ * (`RESPONSE_ALREADY_SENT`); their request schemas are registered for `/openapi.json`.
+ */
+export function registerGatewayRoutes(app: OpenAPIHono<AppEnv>, deps: GatewayRouteDeps): void {
+  app.post('/v1/chat/completions', async (c) => {
+    await serveChat(openAIWire, deps, c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
+  app.post('/v1/messages', async (c) => {
+    await serveChat(anthropicWire, deps, c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
+  app.post('/v1/embeddings', async (c) => {
+    const { incoming, outgoing } = c.env;
+    const traceId = deps.ids.next('trace');
+    try {
+      const principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
+      const parsed = parseEmbeddingsRequest(await readJsonBody(incoming, deps.maxBodyBytes));
+      const context = {
+        project: principal.project,
+        key: principal.key,
+        requestedModel: parsed.request.model,
+        stream: false,
+        wire: 'openai' as const,
+        headers: {},
+        signal: AbortSignal.timeout(600_000),
+        record: newCallRecord(),
+        traceId,
+      };
+      const result = await deps.embed(parsed.request, context);
+      writeJson(outgoing, 200, toOpenAIEmbeddingsResponse(result, parsed.encodingFormat), traceId);
+    } catch (thrown) {
+      const error = toOperonError(thrown);
+      writeJson(outgoing, httpStatusOf(error), toOpenAIErrorBody(error), traceId, errorHeaders(error));
+    }
+    return RESPONSE_ALREADY_SENT;
+  });
+  app.get('/v1/models', async (c) => {
+    await deps.authenticator.authenticate(c.req.header(), 'gateway');
+    return c.json(toOpenAIModelList(deps.listModels()));
+  });
+
+  const registry = app.openAPIRegistry;
+  const errorResponse = { description: 'Error in the OpenAI error shape: { error: { message, type, code, param } }' };
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/chat/completions',
+    tags: ['gateway'],
+    summary: 'OpenAI-compatible chat completions (JSON or SSE stream)',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: openAIChatRequestSchema } }, required: true } },
+    responses: { 200: { description: 'chat.completion, or text/event-stream of chat.completion.chunk when stream is true' }, 400: errorResponse, 401: errorResponse, 404: errorResponse, 429: errorResponse, 502: errorResponse },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/messages',
+    tags: ['gateway'],
+    summary: 'Anthropic Messages API (JSON or SSE stream)',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: anthropicMessagesRequestSchema } }, required: true } },
+    responses: { 200: { description: 'message, or text/event-stream of Messages stream events when stream is true' }, 400: errorResponse, 401: errorResponse, 429: errorResponse, 502: errorResponse },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/embeddings',
+    tags: ['gateway'],
+    summary: 'OpenAI-compatible embeddings',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: embeddingsRequestSchema } }, required: true } },
+    responses: { 200: { description: 'list of embedding objects' }, 400: errorResponse, 401: errorResponse, 404: errorResponse },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/models',
+    tags: ['gateway'],
+    summary: 'Model aliases and provider/model names this gateway serves',
+    security: [{ bearer: [] }],
+    responses: { 200: { description: 'list of model objects' }, 401: errorResponse },
+  });
+}
