@@ -4,7 +4,7 @@ import { invalidRequest } from '../core/errors.ts';
 import type { ApiKey, ApiKeyScope, BodyCapture, Project } from '../projects/project-store.ts';
 import { API_KEY_SCOPES } from '../projects/project-service.ts';
 import { composeAdmin } from '../server/compose.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './cli-io.ts';
 
 type LimitOptions = { rpm?: number; tpm?: number; dailyBudget?: number; monthlyBudget?: number };
 

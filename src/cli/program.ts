@@ -4,6 +4,9 @@ import { OperonError } from '../core/errors.ts';
 import { VERSION } from '../server/compose.ts';
 import { registerAdminCommands } from './admin-commands.ts';
 import { runUp } from './up-command.ts';
+import type { CliIo } from './cli-io.ts';
+
+export type { CliIo } from './cli-io.ts';
 
 /**
  * `operon` command line. Every failure prints one message that says what to do, and exits non-zero.
@@ -37,13 +40,6 @@ export function buildProgram(io: CliIo): Command {
 
   registerAdminCommands(program, config, io);
   return program;
-}
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  cwd: string;
-  env: Record<string, string | undefined>;
 }
 
 export function parsePort(value: string): number {

@@ -4,7 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { OperonConfig } from '../core/config.ts';
 import { OperonError } from '../core/errors.ts';
 import { composeOperon, type Operon } from '../server/compose.ts';
-import type { CliIo } from './program.ts';
+import type { CliIo } from './cli-io.ts';
 
 /**
  * `operon up`: composes Operon, creates the default project and admin key on first start, listens, and

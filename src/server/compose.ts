@@ -9,7 +9,7 @@ import { traceEmbedding } from '../gateway/embedding-tracing.ts';
 import { createRouter } from '../gateway/router/index.ts';
 import { createCacheMiddleware } from '../gateway/cache/index.ts';
 import { createLimitsMiddleware } from '../gateway/limits/index.ts';
-import { createCostMiddleware } from '../gateway/cost-layer.ts';
+import { createCostMiddleware } from '../tracing/cost/index.ts';
 import type { HttpTransport } from '../providers/http-transport.ts';
 import { createProviders } from '../providers/registry.ts';
 import { createProjectService } from '../projects/project-service.ts';
@@ -71,7 +71,7 @@ export async function composeOperon(options: ComposeOptions) {
   const limits = createLimitsMiddleware({ defaults: config.limits, usage: stores.usage, clock, logger });
   const cost = createCostMiddleware({ pricing: config.pricing, logger });
   const tracing = createTracingLayer({ queue, clock, ids });
-  const pipeline = composeChat([tracing, limits.middleware, cache.middleware, cost], router);
+  const pipeline = composeChat([tracing, limits, cache, cost], router);
 
   const embed = traceEmbedding({ queue, clock, ids, embed: (request, context: CallContext) => router.embed(request, context) });
 
@@ -102,7 +102,7 @@ export async function composeOperon(options: ComposeOptions) {
       if (closed) return;
       closed = true;
       await queue.close();
-      await limits.flush();
+      await limits.close();
       await database.close();
     },
   };

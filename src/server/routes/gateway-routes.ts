@@ -40,7 +40,7 @@ export const anthropicWire: ChatWire = {
   name: 'anthropic',
   parse: (json) => parseAnthropicMessagesRequest(json),
   render: (result) => toAnthropicMessage(result),
-  encoder: () => createAnthropicEventEncoder(),
+  encoder: (options) => createAnthropicEventEncoder({ requestedModel: options.requestedModel }),
   errorBody: toAnthropicErrorBody,
   errorEvent: encodeAnthropicErrorEvent,
 };

@@ -1,0 +1,2 @@
+export { createLimitsMiddleware, type LimitedCall, type LimitsMiddleware, type LimitsMiddlewareOptions } from './limits-middleware.ts';
+export type { UsageBufferStats } from './usage-buffer.ts';

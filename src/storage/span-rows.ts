@@ -1,0 +1,145 @@
+import type { Selectable } from 'kysely';
+import { invalidRequest } from '../core/errors.ts';
+import type { BodyCapture } from '../projects/project-store.ts';
+import type { Attempt, Span, SpanStatus, SpanType, TraceSummary } from '../tracing/span.ts';
+import type { SpansTable, TracesTable } from './schema.ts';
+import { cleanText, fromFlag, fromJson, fromJsonOrNull, toFlag, toJsonOrNull } from './sql-util.ts';
+
+/** Conversions between `Span`/`TraceSummary` and their rows, and the trace list cursor. */
+
+const roundOrNull = (value: number | null): number | null => (value === null ? null : Math.round(value));
+const numberOrNull = (value: number | null): number | null => (value === null ? null : Number(value));
+
+export function spanToRow(span: Span): SpansTable {
+  return {
+    project_id: span.projectId,
+    id: span.id,
+    trace_id: span.traceId,
+    parent_span_id: span.parentSpanId ?? null,
+    type: span.type,
+    name: cleanText(span.name),
+    // Epoch ms and token counts are integers (bigint on PostgreSQL); round so both backends agree.
+    started_at: Math.round(span.startedAt),
+    ended_at: Math.round(span.endedAt),
+    status: span.status,
+    key_id: span.keyId ?? null,
+    model_requested: cleanText(span.modelRequested ?? null),
+    model_used: cleanText(span.modelUsed ?? null),
+    provider: span.provider ?? null,
+    attempts: JSON.stringify(span.attempts ?? []),
+    fallback_used: toFlag(span.fallbackUsed),
+    cache_hit: toFlag(span.cacheHit),
+    stream: toFlag(span.stream),
+    latency_ms: span.latencyMs,
+    time_to_first_token_ms: span.timeToFirstTokenMs ?? null,
+    input_tokens: roundOrNull(span.inputTokens ?? null),
+    output_tokens: roundOrNull(span.outputTokens ?? null),
+    cost_usd: span.costUsd ?? null,
+    error_code: cleanText(span.errorCode ?? null),
+    error_message: cleanText(span.errorMessage ?? null),
+    body_capture: span.bodyCapture,
+    input: toJsonOrNull(span.input),
+    output: toJsonOrNull(span.output),
+    attributes: JSON.stringify(span.attributes ?? {}),
+  };
+}
+
+export function rowToSpan(row: Selectable<SpansTable>): Span {
+  return {
+    id: row.id,
+    traceId: row.trace_id,
+    projectId: row.project_id,
+    parentSpanId: row.parent_span_id,
+    type: row.type as SpanType,
+    name: row.name,
+    startedAt: Number(row.started_at),
+    endedAt: Number(row.ended_at),
+    status: row.status as SpanStatus,
+    keyId: row.key_id,
+    modelRequested: row.model_requested,
+    modelUsed: row.model_used,
+    provider: row.provider,
+    attempts: fromJson<Attempt[]>(row.attempts, []),
+    fallbackUsed: fromFlag(row.fallback_used),
+    cacheHit: fromFlag(row.cache_hit),
+    stream: fromFlag(row.stream),
+    latencyMs: Number(row.latency_ms),
+    timeToFirstTokenMs: numberOrNull(row.time_to_first_token_ms),
+    inputTokens: numberOrNull(row.input_tokens),
+    outputTokens: numberOrNull(row.output_tokens),
+    costUsd: numberOrNull(row.cost_usd),
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    bodyCapture: row.body_capture as BodyCapture,
+    input: fromJsonOrNull(row.input),
+    output: fromJsonOrNull(row.output),
+    attributes: fromJson<Record<string, unknown>>(row.attributes, {}),
+  };
+}
+
+/** The trace row a group of newly written spans contributes: its summary comes from `summary`. */
+export function traceRow(summary: SpansTable, spanCount: number, hasRoot: boolean): TracesTable {
+  return {
+    project_id: summary.project_id,
+    id: summary.trace_id,
+    name: summary.name,
+    started_at: summary.started_at,
+    ended_at: summary.ended_at,
+    status: summary.status,
+    key_id: summary.key_id,
+    model_requested: summary.model_requested,
+    model_used: summary.model_used,
+    provider: summary.provider,
+    latency_ms: summary.latency_ms,
+    input_tokens: summary.input_tokens,
+    output_tokens: summary.output_tokens,
+    cost_usd: summary.cost_usd,
+    cache_hit: summary.cache_hit,
+    span_count: spanCount,
+    has_root: hasRoot ? 1 : 0,
+  };
+}
+
+export function rowToSummary(row: Selectable<TracesTable>): TraceSummary {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    startedAt: Number(row.started_at),
+    endedAt: Number(row.ended_at),
+    status: row.status as SpanStatus,
+    keyId: row.key_id,
+    modelRequested: row.model_requested,
+    modelUsed: row.model_used,
+    provider: row.provider,
+    latencyMs: Number(row.latency_ms),
+    inputTokens: numberOrNull(row.input_tokens),
+    outputTokens: numberOrNull(row.output_tokens),
+    costUsd: numberOrNull(row.cost_usd),
+    cacheHit: fromFlag(row.cache_hit),
+    spanCount: Number(row.span_count),
+  };
+}
+
+export interface TraceCursor {
+  startedAt: number;
+  id: string;
+}
+
+/** Opaque to clients: base64url of `[startedAt, id]` of the last trace on the page. */
+export function encodeCursor(cursor: TraceCursor): string {
+  return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): TraceCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0]) || typeof parsed[1] !== 'string') {
+    throw invalidRequest('The cursor is not valid; pass back the nextCursor of a previous page unchanged.', 'cursor');
+  }
+  return { startedAt: parsed[0] as number, id: parsed[1] };
+}

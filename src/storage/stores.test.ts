@@ -1,0 +1,44 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { projectStoreContract } from '../projects/project-store.contract.ts';
+import { usageStoreContract } from '../projects/usage-store.contract.ts';
+import { traceStoreContract } from '../tracing/trace-store.contract.ts';
+import { createStores } from './index.ts';
+import { openTestDatabase, postgresTestUrl, POSTGRES_TEST_URL_HINT, type TestBackend } from './test-databases.ts';
+
+/**
+ * The store contracts on every backend: embedded SQLite (a file in a temp folder, and `:memory:`) and
+ * PostgreSQL (a fresh schema on the server in OPERON_TEST_DATABASE_URL). In CI the PostgreSQL run is
+ * required; elsewhere it is skipped when no server is given.
+ */
+function contracts(backend: TestBackend): void {
+  const open = async () => {
+    const { database, cleanup } = await openTestDatabase(backend);
+    return { stores: createStores(database), close: cleanup };
+  };
+  projectStoreContract(async () => {
+    const { stores, close } = await open();
+    return { store: stores.projects, traces: stores.traces, usage: stores.usage, close };
+  });
+  usageStoreContract(async () => {
+    const { stores, close } = await open();
+    return { store: stores.usage, close };
+  });
+  traceStoreContract(async () => {
+    const { stores, close } = await open();
+    return { store: stores.traces, close };
+  });
+}
+
+describe('embedded SQLite (file)', () => contracts('sqlite-file'));
+describe('embedded SQLite (:memory:)', () => contracts('sqlite-memory'));
+
+if (postgresTestUrl()) {
+  describe('PostgreSQL', () => contracts('postgres'));
+} else if (process.env.CI === 'true') {
+  test('PostgreSQL', () => {
+    assert.fail(`The PostgreSQL store tests must run in CI: ${POSTGRES_TEST_URL_HINT}.`);
+  });
+} else {
+  describe('PostgreSQL', { skip: POSTGRES_TEST_URL_HINT }, () => {});
+}

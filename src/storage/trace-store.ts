@@ -1,0 +1,190 @@
+import type { Kysely } from 'kysely';
+import { invalidRequest } from '../core/errors.ts';
+import type { Span } from '../tracing/span.ts';
+import type { TracePage, TraceQuery, TraceStore } from '../tracing/trace-store.ts';
+import type { DatabaseSchema, SpansTable, TracesTable } from './schema.ts';
+import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, spanToRow, traceRow } from './span-rows.ts';
+import { cachedInsert } from './insert-cache.ts';
+import { chunk, rowsPerInsert } from './sql-util.ts';
+
+/**
+ * `TraceStore` over Kysely, the same code on SQLite and PostgreSQL.
+ *
+ * A batch is one transaction: multi-row inserts of the spans (a span already stored is skipped, so a
+ * batch retried after an unclear failure does not double-count), then one upsert of each touched
+ * trace. A trace's summary is its root span's (the span with no parent); a trace whose root has not
+ * arrived yet shows its earliest span until the root comes. `span_count` counts stored spans.
+ *
+ * @example
+ * const traces = createTraceStore(database.db);
+ * await traces.writeSpans(batch);
+ * const page = await traces.listTraces({ projectId, limit: 50 });
+ */
+export function createTraceStore(db: Kysely<DatabaseSchema>): TraceStore {
+  const spanRowsPerInsert = rowsPerInsert(SPAN_COLUMNS);
+  const traceRowsPerInsert = rowsPerInsert(TRACE_COLUMNS);
+  // Per store, so per database: the cached SQL is in this database's dialect.
+  const statements = createStatements();
+
+  return {
+    async writeSpans(spans) {
+      if (spans.length === 0) return;
+      const rows = uniqueRows(spans);
+      await db.transaction().execute(async (trx) => {
+        const inserted: SpansTable[] = [];
+        for (const part of chunk(rows, spanRowsPerInsert)) {
+          const written = (await statements.insertSpans(trx, part)).rows;
+          if (written.length === part.length) inserted.push(...part);
+          else {
+            const ids = new Set(written.map((row) => row.id));
+            inserted.push(...part.filter((row) => ids.has(row.id)));
+          }
+        }
+        await upsertTraces(trx, statements, inserted, traceRowsPerInsert);
+      });
+    },
+
+    async listTraces(query: TraceQuery): Promise<TracePage> {
+      const limit = query.limit;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+        throw invalidRequest(`limit must be an integer from 1 to 200, got ${String(limit)}.`, 'limit');
+      }
+      const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+      let select = db.selectFrom('traces').selectAll().where('project_id', '=', query.projectId);
+      // Start times are whole milliseconds; rounding up keeps both bounds' meaning (and PostgreSQL's bigint happy).
+      if (query.from !== undefined) select = select.where('started_at', '>=', Math.ceil(query.from));
+      if (query.to !== undefined) select = select.where('started_at', '<', Math.ceil(query.to));
+      if (query.status !== undefined) select = select.where('status', '=', query.status);
+      if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
+      const model = query.model;
+      if (model !== undefined) {
+        select = select.where((eb) => eb.or([eb('model_requested', '=', model), eb('model_used', '=', model)]));
+      }
+      if (cursor) {
+        select = select.where((eb) => eb(eb.refTuple('started_at', 'id'), '<', eb.tuple(cursor.startedAt, cursor.id)));
+      }
+      const rows = await select
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit).map(rowToSummary);
+      const last = page[page.length - 1];
+      return {
+        traces: page,
+        nextCursor: rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null,
+      };
+    },
+
+    async getTrace(projectId, traceId) {
+      const trace = await db
+        .selectFrom('traces')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '=', traceId)
+        .executeTakeFirst();
+      if (!trace) return undefined;
+      const spans = await db
+        .selectFrom('spans')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('trace_id', '=', traceId)
+        .orderBy('started_at')
+        .orderBy('id')
+        .execute();
+      return { ...rowToSummary(trace), spans: spans.map(rowToSpan) };
+    },
+  };
+}
+
+const SPAN_COLUMNS = 28;
+const TRACE_COLUMNS = 17;
+
+/** The spans as rows, the last of any repeated (project, id) winning. */
+function uniqueRows(spans: Span[]): SpansTable[] {
+  const byId = new Map<string, SpansTable>();
+  for (const span of spans) {
+    const row = spanToRow(span);
+    byId.set(`${row.project_id}\u0000${row.id}`, row);
+  }
+  return [...byId.values()];
+}
+
+/** Creates or updates the trace of every newly stored span; roots set the summary. */
+async function upsertTraces(trx: Kysely<DatabaseSchema>, statements: Statements, inserted: SpansTable[], rowsPerChunk: number): Promise<void> {
+  const groups = new Map<string, { root?: SpansTable; earliest: SpansTable; count: number }>();
+  for (const row of inserted) {
+    const key = `${row.project_id}\u0000${row.trace_id}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { ...(row.parent_span_id === null ? { root: row } : {}), earliest: row, count: 1 });
+      continue;
+    }
+    group.count += 1;
+    if (row.parent_span_id === null && !group.root) group.root = row;
+    if (row.started_at < group.earliest.started_at) group.earliest = row;
+  }
+  // A fixed order keeps concurrent batches from deadlocking on PostgreSQL.
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+  const withRoot: TracesTable[] = [];
+  const withoutRoot: TracesTable[] = [];
+  for (const group of ordered) {
+    if (group.root) withRoot.push(traceRow(group.root, group.count, true));
+    else withoutRoot.push(traceRow(group.earliest, group.count, false));
+  }
+
+  for (const part of chunk(withRoot, rowsPerChunk)) await statements.upsertRootTraces(trx, part);
+  for (const part of chunk(withoutRoot, rowsPerChunk)) await statements.upsertProvisionalTraces(trx, part);
+}
+
+type Statements = ReturnType<typeof createStatements>;
+
+/** The batch statements, compiled once per row count (see insert-cache.ts). */
+const createStatements = () => ({
+  /** Spans already stored are skipped; the ids returned are those written now. */
+  insertSpans: cachedInsert<SpansTable, { id: string }>((db: Kysely<DatabaseSchema>, rows) =>
+    db
+      .insertInto('spans')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['project_id', 'id']).doNothing())
+      .returning('id'),
+  ),
+
+  /** A root span sets the trace's summary, whatever an earlier child had put there. */
+  upsertRootTraces: cachedInsert<TracesTable>((db: Kysely<DatabaseSchema>, rows) =>
+    db
+      .insertInto('traces')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          started_at: eb.ref('excluded.started_at'),
+          ended_at: eb.ref('excluded.ended_at'),
+          status: eb.ref('excluded.status'),
+          key_id: eb.ref('excluded.key_id'),
+          model_requested: eb.ref('excluded.model_requested'),
+          model_used: eb.ref('excluded.model_used'),
+          provider: eb.ref('excluded.provider'),
+          latency_ms: eb.ref('excluded.latency_ms'),
+          input_tokens: eb.ref('excluded.input_tokens'),
+          output_tokens: eb.ref('excluded.output_tokens'),
+          cost_usd: eb.ref('excluded.cost_usd'),
+          cache_hit: eb.ref('excluded.cache_hit'),
+          span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+          has_root: eb.ref('excluded.has_root'),
+        })),
+      ),
+  ),
+
+  /** Spans without the root only add to the count of a trace that exists. */
+  upsertProvisionalTraces: cachedInsert<TracesTable>((db: Kysely<DatabaseSchema>, rows) =>
+    db
+      .insertInto('traces')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
+          span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+        })),
+      ),
+  ),
+});
