@@ -102,5 +102,5 @@ export function createProjectService(deps: { store: ProjectStore; clock: Clock; 
 export type ProjectService = ReturnType<typeof createProjectService>;
 
 function projectNotFound(id: string): OperonError {
-  return new OperonError({ code: 'project_not_found', kind: 'not_found', blame: 'user', message: `No project '${id}'. List projects with \`operon projects list\`.` });
+  return new OperonError({ code: 'project_not_found', kind: 'not_found', blame: 'user', message: `No project '${id}'. List projects with \`operon projects list\`; create one with \`operon projects create <name>\` (the first \`operon up\` creates 'default').` });
 }

@@ -9,7 +9,7 @@ import { traceEmbedding } from '../gateway/embedding-tracing.ts';
 import { createRouter } from '../gateway/router/index.ts';
 import { createCacheMiddleware } from '../gateway/cache/index.ts';
 import { createLimitsMiddleware } from '../gateway/limits/index.ts';
-import { createCostMiddleware } from '../tracing/cost/index.ts';
+import { computeCost, createCostMiddleware, createPriceLookup } from '../tracing/cost/index.ts';
 import type { HttpTransport } from '../providers/http-transport.ts';
 import { createProviders } from '../providers/registry.ts';
 import { createProjectService } from '../projects/project-service.ts';
@@ -73,7 +73,24 @@ export async function composeOperon(options: ComposeOptions) {
   const tracing = createTracingLayer({ queue, clock, ids });
   const pipeline = composeChat([tracing, limits, cache, cost], router);
 
-  const embed = traceEmbedding({ queue, clock, ids, embed: (request, context: CallContext) => router.embed(request, context) });
+  // Embeddings skip the chat pipeline but not its policies: limits are checked first, and the call's
+  // cost is priced and counted like a chat call's.
+  const prices = createPriceLookup(config.pricing);
+  const embed = traceEmbedding({
+    queue,
+    clock,
+    ids,
+    async embed(request, context: CallContext) {
+      await limits.check(context);
+      const result = await router.embed(request, context);
+      const usage = { inputTokens: result.usage?.inputTokens ?? 0, outputTokens: 0 };
+      const price = prices.find(context.record.modelUsed ?? result.model, context.record.provider);
+      context.record.usage = usage;
+      context.record.costUsd = price ? computeCost(usage, price) : undefined;
+      limits.recordUsage(context, usage, context.record.costUsd);
+      return result;
+    },
+  });
 
   const app = createApp({
     logger,
