@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../core/logger.ts';
 import { composeChat, type CallContext } from '../gateway/pipeline.ts';
 import { createTracingLayer } from '../gateway/tracing-layer.ts';
 import { traceEmbedding } from '../gateway/embedding-tracing.ts';
+import { recordRejectedCall } from '../gateway/rejected-call.ts';
 import { createRouter } from '../gateway/router/index.ts';
 import { createCacheMiddleware } from '../gateway/cache/index.ts';
 import { createLimitsMiddleware } from '../gateway/limits/index.ts';
@@ -96,7 +97,17 @@ export async function composeOperon(options: ComposeOptions) {
     logger,
     version: VERSION,
     checkReady: () => stores.ping(),
-    gateway: { authenticator, pipeline, ids, logger, maxBodyBytes: config.server.maxBodyBytes, embed, listModels: () => router.listModels() },
+    gateway: {
+      authenticator,
+      pipeline,
+      ids,
+      clock,
+      logger,
+      maxBodyBytes: config.server.maxBodyBytes,
+      rejected: (call) => recordRejectedCall({ queue, clock, ids }, call),
+      embed,
+      listModels: () => router.listModels(),
+    },
     api: {
       store: stores.projects,
       traces: stores.traces,

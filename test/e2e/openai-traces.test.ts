@@ -187,3 +187,23 @@ test("a project's traces are not visible to another project's admin key", async 
   const single = await api<unknown>(operon, `/api/traces/${calls.ok[0]}`, other.key);
   assert.equal(single.status, 404);
 });
+
+test('a call refused for its body still leaves an error trace, and an unauthenticated one names no trace', async (t) => {
+  const operon = await startOperon({ providers: { mock: { type: 'mock' } } });
+  t.after(() => operon.close());
+  const refused = await fetch(`${operon.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operon.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/m', messages: 'not a list' }),
+  });
+  assert.equal(refused.status, 400);
+  const traceId = refused.headers.get('x-operon-trace-id');
+  assert.ok(traceId);
+  const trace = await operon.trace(operon.project.id, traceId);
+  assert.equal(trace?.status, 'error');
+  assert.equal(trace?.spans[0]?.errorCode, 'invalid_request');
+
+  const anonymous = await fetch(`${operon.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get('x-operon-trace-id'), null);
+});

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../core/clock.ts';
 import { toOperonError, type OperonError } from '../../core/errors.ts';
+import type { ApiKey, Project } from '../../projects/project-store.ts';
 import type { IdGenerator } from '../../core/ids.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ChatRequest, ChatResult, ChatStreamPart } from '../../providers/chat-model.ts';
@@ -22,6 +24,9 @@ export interface ChatWire {
 
 export interface ExchangeDeps {
   authenticator: Authenticator;
+  /** Records calls refused before the pipeline (bad body), so they leave a trace too. */
+  rejected: (call: { traceId: string; project: Project; key: ApiKey; name: string; wire: string; startedAt: number; error: OperonError }) => void;
+  clock: Clock;
   pipeline: ChatHandler;
   ids: IdGenerator;
   logger: Logger;
@@ -43,9 +48,13 @@ export async function serveChat(wire: ChatWire, deps: ExchangeDeps, incoming: In
     if (!done) abort.abort(new Error('client closed the connection'));
   });
   const traceId = deps.ids.next('trace');
+  const startedAt = deps.clock.now();
+  let principal: Awaited<ReturnType<Authenticator['authenticate']>> | undefined;
+  let inPipeline = false;
   try {
-    const principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
+    principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
     const parsed = wire.parse(await readJsonBody(incoming, deps.maxBodyBytes));
+    inPipeline = true;
     const headers: Record<string, string | undefined> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = incoming.headers[name];
@@ -72,10 +81,14 @@ export async function serveChat(wire: ChatWire, deps: ExchangeDeps, incoming: In
   } catch (thrown) {
     const error = toOperonError(thrown);
     if (error.kind === 'internal') deps.logger.error({ err: thrown, traceId }, 'gateway request failed');
+    if (principal && !inPipeline) {
+      deps.rejected({ traceId, project: principal.project, key: principal.key, name: wire.name === 'anthropic' ? 'messages' : 'chat.completions', wire: wire.name, startedAt, error });
+    }
     if (outgoing.headersSent) {
       if (!outgoing.writableEnded) outgoing.end(wire.errorEvent(error));
     } else {
-      writeJson(outgoing, httpStatusOf(error), wire.errorBody(error), traceId, errorHeaders(error));
+      // Unauthenticated calls belong to no project, so they have no trace to name.
+      writeJson(outgoing, httpStatusOf(error), wire.errorBody(error), principal ? traceId : undefined, errorHeaders(error));
     }
   } finally {
     done = true;

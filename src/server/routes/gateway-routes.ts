@@ -66,9 +66,13 @@ export function registerGatewayRoutes(app: OpenAPIHono<AppEnv>, deps: GatewayRou
   app.post('/v1/embeddings', async (c) => {
     const { incoming, outgoing } = c.env;
     const traceId = deps.ids.next('trace');
+    const startedAt = deps.clock.now();
+    let principal: Awaited<ReturnType<typeof deps.authenticator.authenticate>> | undefined;
+    let parsedOk = false;
     try {
-      const principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
+      principal = await deps.authenticator.authenticate(incoming.headers, 'gateway');
       const parsed = parseEmbeddingsRequest(await readJsonBody(incoming, deps.maxBodyBytes));
+      parsedOk = true;
       const context = {
         project: principal.project,
         key: principal.key,
@@ -84,7 +88,10 @@ export function registerGatewayRoutes(app: OpenAPIHono<AppEnv>, deps: GatewayRou
       writeJson(outgoing, 200, toOpenAIEmbeddingsResponse(result, parsed.encodingFormat), traceId);
     } catch (thrown) {
       const error = toOperonError(thrown);
-      writeJson(outgoing, httpStatusOf(error), toOpenAIErrorBody(error), traceId, errorHeaders(error));
+      if (principal && !parsedOk) {
+        deps.rejected({ traceId, project: principal.project, key: principal.key, name: 'embeddings', wire: 'openai', startedAt, error });
+      }
+      writeJson(outgoing, httpStatusOf(error), toOpenAIErrorBody(error), principal ? traceId : undefined, errorHeaders(error));
     }
     return RESPONSE_ALREADY_SENT;
   });

@@ -1,0 +1,47 @@
+import type { Clock } from '../core/clock.ts';
+import type { OperonError } from '../core/errors.ts';
+import type { IdGenerator } from '../core/ids.ts';
+import type { ApiKey, Project } from '../projects/project-store.ts';
+import type { SpanQueue } from '../tracing/span-queue.ts';
+
+/**
+ * Records a trace for an authenticated call refused before it reached the pipeline (unreadable or
+ * invalid body, too large), so every call a project makes leaves a trace. Bodies are not stored: they
+ * were not valid requests.
+ */
+export function recordRejectedCall(
+  deps: { queue: SpanQueue; clock: Clock; ids: IdGenerator },
+  call: { traceId: string; project: Project; key: ApiKey; name: string; wire: string; startedAt: number; error: OperonError },
+): void {
+  const now = deps.clock.now();
+  deps.queue.enqueue({
+    id: deps.ids.next('span'),
+    traceId: call.traceId,
+    projectId: call.project.id,
+    parentSpanId: null,
+    type: 'generation',
+    name: call.name,
+    startedAt: call.startedAt,
+    endedAt: now,
+    status: 'error',
+    keyId: call.key.id,
+    modelRequested: null,
+    modelUsed: null,
+    provider: null,
+    attempts: [],
+    fallbackUsed: false,
+    cacheHit: false,
+    stream: false,
+    latencyMs: Math.max(0, now - call.startedAt),
+    timeToFirstTokenMs: null,
+    inputTokens: null,
+    outputTokens: null,
+    costUsd: null,
+    errorCode: call.error.code,
+    errorMessage: call.error.message,
+    bodyCapture: 'none',
+    input: null,
+    output: null,
+    attributes: { 'operon.wire': call.wire, 'operon.rejected': true },
+  });
+}
