@@ -202,3 +202,17 @@ function assertClose(actual: number | null, expected: number): void {
   assert.ok(actual !== null, 'costUsd is set');
   assert.ok(Math.abs(actual - expected) < 1e-12, `costUsd ${actual} is not ${expected}`);
 }
+
+test('with include_usage, a stream whose provider sends no usage still ends with the counted usage chunk', async (t) => {
+  const { upstream, operon, client } = await setup(t, { pricing: { 'gpt-4o-mini': { input: 1, output: 2 } } });
+  upstream.enqueue({ kind: 'sse', body: readFixtureText(OPENAI_FIXTURES, 'stream-text.sse') });
+  const { data: stream, response } = await client.chat.completions
+    .create({ ...REQUEST, stream: true, stream_options: { include_usage: true } })
+    .withResponse();
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+  const trace = await traceOf(operon, response);
+  assert.ok(usage, 'a usage chunk arrived');
+  assert.equal(usage.prompt_tokens, trace.inputTokens);
+  assert.equal(usage.completion_tokens, trace.outputTokens);
+});

@@ -77,7 +77,7 @@ export async function serveChat(wire: ChatWire, deps: ExchangeDeps, incoming: In
       return;
     }
     const parts = await deps.pipeline.stream(parsed.request, context);
-    await writeStream(outgoing, parts, wire.encoder({ includeUsage: parsed.includeUsage ?? false, requestedModel: context.requestedModel }), wire, traceId, deps.logger);
+    await writeStream(outgoing, parts, wire.encoder({ includeUsage: parsed.includeUsage ?? false, requestedModel: context.requestedModel }), wire, traceId, deps.logger, context.record);
   } catch (thrown) {
     const error = toOperonError(thrown);
     if (error.kind === 'internal') deps.logger.error({ err: thrown, traceId }, 'gateway request failed');
@@ -114,6 +114,7 @@ async function writeStream(
   wire: ChatWire,
   traceId: string,
   logger: Logger,
+  record: CallContext['record'],
 ): Promise<void> {
   outgoing.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -124,12 +125,16 @@ async function writeStream(
   });
   outgoing.flushHeaders();
   try {
+    let sawUsage = false;
     for await (const part of parts) {
       if (outgoing.destroyed) return; // leaving the loop ends the upstream call and records the span
+      if (part.type === 'usage') sawUsage = true;
       const text = encoder.encode(part);
       if (text && !outgoing.write(text)) await waitForDrain(outgoing);
     }
-    outgoing.end(encoder.end());
+    // A provider that streamed no usage still gets usage to the client: the cost layer counted it.
+    const counted = sawUsage ? '' : record.usage ? encoder.encode({ type: 'usage', usage: record.usage }) : '';
+    outgoing.end(counted + encoder.end());
   } catch (thrown) {
     const error = toOperonError(thrown);
     if (error.kind === 'internal') logger.error({ err: thrown, traceId }, 'stream failed');
