@@ -167,3 +167,25 @@ test('destroy() drops an unread body and its socket', async () => {
     await server.close();
   }
 });
+
+test('sends the path and query of the URL, and an abort while text() reads is a timeout error', async () => {
+  let seen = '';
+  const server = await serve((request, response) => {
+    seen = request.url ?? '';
+    response.writeHead(200, { 'content-length': '100' });
+    response.write('partial');
+  });
+  const transport = createHttpTransport();
+  try {
+    const controller = new AbortController();
+    const response = await transport.request({ url: `${server.url}/v1/x?api-version=1`, method: 'GET', headers: {}, signal: controller.signal });
+    assert.equal(seen, '/v1/x?api-version=1');
+    const reading = response.text();
+    controller.abort(new DOMException('late', 'TimeoutError'));
+    await assert.rejects(reading, { kind: 'timeout', code: 'provider_timeout' });
+    await assert.rejects(response.text(), /already read/);
+  } finally {
+    transport.close?.();
+    await server.close();
+  }
+});

@@ -66,20 +66,51 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   };
 }
 
+/** Where a URL string points, parsed once: a provider calls the same few URLs over and over. */
+interface Target {
+  https: boolean;
+  /** `host[:port]`, for messages. */
+  host: string;
+  options: { protocol: string; hostname: string; port: string; path: string };
+}
+
+const targets = new Map<string, Target>();
+/** Distinct URLs kept parsed; the map is emptied when full (Azure puts the deployment in the path). */
+const MAX_TARGETS = 512;
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target) return target;
+  const parsed = new URL(url);
+  // `[::1]` in a URL is `::1` to the socket.
+  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  target = {
+    https: parsed.protocol === 'https:',
+    host: parsed.host,
+    options: { protocol: parsed.protocol, hostname, port: parsed.port, path: `${parsed.pathname}${parsed.search}` },
+  };
+  if (parsed.username || parsed.password) {
+    (target.options as typeof target.options & { auth?: string }).auth = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  }
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
+}
+
 function send(request: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
-  const url = new URL(request.url);
+  const target = targetOf(request.url);
   const { signal } = request;
   return new Promise<HttpResponse>((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(url, signal));
+    if (signal?.aborted) return reject(abortError(target, signal));
     const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const client = url.protocol === 'https:' ? https : http;
-    const outgoing = client.request(url, { method: request.method, headers, agent });
+    const client = target.https ? https : http;
+    const outgoing = client.request({ ...target.options, method: request.method, headers, agent });
     let incoming: http.IncomingMessage | undefined;
     let settled = false;
 
     const onAbort = () => {
-      const error = abortError(url, signal);
+      const error = abortError(target, signal);
       outgoing.destroy(error);
       incoming?.destroy(error);
     };
@@ -90,7 +121,7 @@ function send(request: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
       release();
       if (!settled) {
         settled = true;
-        reject(connectionError(url, error, signal));
+        reject(connectionError(target, error, signal));
       }
     });
     outgoing.on('response', (response) => {
@@ -99,28 +130,34 @@ function send(request: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
       response.once('close', release);
       // Errors surface through `body`; without a listener an abort on an unread body would crash the process.
       response.on('error', ignore);
-      resolve(wrapResponse(url, response, signal));
+      resolve(wrapResponse(target, response, signal));
     });
     outgoing.end(request.body);
   });
 }
 
-function wrapResponse(url: URL, response: http.IncomingMessage, signal: AbortSignal | undefined): HttpResponse {
+function wrapResponse(target: Target, response: http.IncomingMessage, signal: AbortSignal | undefined): HttpResponse {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(response.headers)) {
+  const raw = response.headers;
+  for (const name in raw) {
+    const value = raw[name];
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   let used = false;
+  const take = () => {
+    if (used) throw new Error('The response body was already read.');
+    used = true;
+  };
+  const cut = () => connectionError(target, Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), signal, 'read');
   const body: AsyncIterable<Buffer> = {
     async *[Symbol.asyncIterator]() {
-      if (used) throw new Error('The response body was already read.');
-      used = true;
+      take();
       try {
         for await (const chunk of response) yield chunk as Buffer;
         // A connection cut mid-body ends the stream without an error on some Node versions.
-        if (!response.complete) throw connectionError(url, Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), signal, 'read');
+        if (!response.complete) throw cut();
       } catch (error) {
-        throw connectionError(url, error, signal, 'read');
+        throw connectionError(target, error, signal, 'read');
       } finally {
         if (!response.complete) response.destroy();
       }
@@ -130,10 +167,34 @@ function wrapResponse(url: URL, response: http.IncomingMessage, signal: AbortSig
     status: response.statusCode ?? 0,
     headers,
     body,
-    async text() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk);
-      return Buffer.concat(chunks).toString('utf8');
+    // Events, not an async iterator: a JSON answer usually arrives in one chunk, and the iterator's
+    // promises and stream plumbing cost more than the read itself.
+    text() {
+      return new Promise<string>((resolve, reject) => {
+        take();
+        const chunks: Buffer[] = [];
+        let finished = false;
+        const fail = (error: unknown) => {
+          if (finished) return;
+          finished = true;
+          if (!response.complete) response.destroy();
+          reject(connectionError(target, error, signal, 'read'));
+        };
+        if (response.errored) return fail(response.errored);
+        if (response.destroyed && !response.readableEnded) return fail(cut());
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('error', fail);
+        response.once('end', () => {
+          if (finished) return;
+          if (!response.complete) return fail(cut());
+          finished = true;
+          resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+        });
+        // Closed without an end or an error: the connection was cut.
+        response.once('close', () => {
+          if (!finished) fail(cut());
+        });
+      });
     },
     destroy() {
       if (!response.destroyed) response.destroy();
@@ -161,7 +222,7 @@ const CONNECTION_HINTS: Record<string, string> = {
  * Maps a socket-level failure (or an abort) to an OperonError naming the host, never the key. `phase`
  * says whether the answer had started (`read`) or not (`connect`).
  */
-export function connectionError(url: URL, error: unknown, signal?: AbortSignal, phase: 'connect' | 'read' = 'connect'): OperonError {
+export function connectionError(url: { host: string }, error: unknown, signal?: AbortSignal, phase: 'connect' | 'read' = 'connect'): OperonError {
   if (OperonError.is(error)) return error;
   if (signal?.aborted) return abortError(url, signal);
   const code = (error as { code?: unknown } | null)?.code;
@@ -179,7 +240,7 @@ export function connectionError(url: URL, error: unknown, signal?: AbortSignal, 
   });
 }
 
-function abortError(url: URL, signal: AbortSignal | undefined): OperonError {
+function abortError(url: { host: string }, signal: AbortSignal | undefined): OperonError {
   const reason: unknown = signal?.reason;
   const timedOut = (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
   return new OperonError({

@@ -1,11 +1,18 @@
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely, type QueryResult } from 'kysely';
 
 /**
- * Reuses the SQL Kysely compiles for a multi-row insert. Building and compiling a 500-row insert costs
- * about as much as running it on SQLite, and trace batches repeat the same statement with only the
- * row count varying, so the SQL is compiled once per row count (for this database's dialect) and later
- * batches only bind new values. Rows must all have the same keys in the same order (the store's row
- * mappers guarantee it); the first compile checks that Kysely binds exactly those values, in that order.
+ * Runs a batch insert built with Kysely without compiling it per batch. Trace batches repeat the same
+ * statement with only the rows changing, and rows must all have the same keys in the same order (the
+ * store's row mappers guarantee it); the first compile checks that Kysely binds exactly those values, in
+ * that order, and later batches only bind new values. The SQL is written once, in `build`.
+ *
+ * - PostgreSQL: one multi-row statement per batch (one round trip), its SQL kept per row count.
+ * - SQLite: the single-row statement, prepared once and run once per row in the caller's transaction.
+ *   In-process, a cached statement costs microseconds per row, while every distinct row count would be
+ *   another large prepared statement held in memory; so memory stays flat whatever the batch sizes.
+ *
+ * Either way the result is what the multi-row statement would return: its rows (`returning`) and the
+ * number of rows written.
  *
  * @example
  * const insertSpans = cachedInsert<SpansTable, { id: string }>((db, rows) => db.insertInto('spans').values(rows).returning('id'));
@@ -24,20 +31,48 @@ export function cachedInsert<Row extends object, Result = never>(
 ): CachedInsert<Row, Result> {
   const sqlByCount = new Map<number, string>();
 
-  return async (db, rows) => {
-    const parameters = bindValues(rows);
+  const compiled = (db: Kysely<any>, rows: readonly Row[], parameters: unknown[]): CompiledQuery<Result> => {
     const cached = sqlByCount.get(rows.length);
     if (cached !== undefined) {
       sqlByCount.delete(rows.length);
       sqlByCount.set(rows.length, cached);
-      return db.executeQuery<Result>(CompiledQuery.raw(cached, parameters));
+      return CompiledQuery.raw(cached, parameters) as CompiledQuery<Result>;
     }
-    const compiled = build(db, rows as Row[]).compile();
-    if (sameValues(compiled.parameters, parameters)) {
-      sqlByCount.set(rows.length, compiled.sql);
+    const query = build(db, rows as Row[]).compile();
+    if (sameValues(query.parameters, parameters)) {
+      sqlByCount.set(rows.length, query.sql);
       if (sqlByCount.size > MAX_CACHED_SHAPES) sqlByCount.delete(sqlByCount.keys().next().value as number);
     }
-    return db.executeQuery<Result>(compiled);
+    return query;
+  };
+
+  return async (db, rows) => {
+    if (rows.length === 0) return { rows: [], numAffectedRows: 0n };
+    if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+      const parameters = bindValues(rows);
+      return db.executeQuery<Result>(compiled(db, rows, parameters));
+    }
+    const first = [rows[0] as Row];
+    const firstQuery = compiled(db, first, bindValues(first));
+    // Not cached: Kysely binds something else than the row's values, so each row is compiled.
+    const sql = sqlByCount.has(1) ? firstQuery.sql : undefined;
+    const columns = Object.keys(rows[0] as Row);
+    const out: Result[] = [];
+    let affected = 0n;
+    for (const row of rows) {
+      let query: CompiledQuery<Result>;
+      if (sql === undefined) query = build(db, [row]).compile();
+      else {
+        const record = row as Record<string, unknown>;
+        const parameters = new Array<unknown>(columns.length);
+        for (let index = 0; index < columns.length; index++) parameters[index] = record[columns[index] as string];
+        query = CompiledQuery.raw(sql, parameters) as CompiledQuery<Result>;
+      }
+      const result = await db.executeQuery<Result>(query);
+      for (const item of result.rows) out.push(item);
+      affected += result.numAffectedRows ?? BigInt(result.rows.length);
+    }
+    return { rows: out, numAffectedRows: affected };
   };
 }
 

@@ -10,7 +10,8 @@ import { chunk, rowsPerInsert } from './sql-util.ts';
 /**
  * `TraceStore` over Kysely, the same code on SQLite and PostgreSQL.
  *
- * A batch is one transaction: multi-row inserts of the spans (a span already stored is skipped, so a
+ * A batch is one transaction: inserts of the spans (multi-row on PostgreSQL, one cached statement per
+ * row on SQLite; see insert-cache.ts; a span already stored is skipped, so a
  * batch retried after an unclear failure does not double-count), then one upsert of each touched
  * trace. A trace's summary is its root span's (the span with no parent); a trace whose root has not
  * arrived yet shows its earliest span until the root comes. `span_count` counts stored spans.

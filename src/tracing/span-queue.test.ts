@@ -80,3 +80,15 @@ test('the periodic flush writes partial batches when the clock advances', async 
   assert.deepEqual(batches, [['a']]);
   await queue.close();
 });
+
+test('a write starts once 100 spans wait, without waiting for a full batch or the timer', async () => {
+  const { store, batches } = fakeStore();
+  const queue = createSpanQueue({ store, clock: createManualClock(), logger: silentLogger(), queueSize: 10_000, batchSize: 500, flushIntervalMs: 1000 });
+  for (let index = 0; index < 99; index++) queue.enqueue(span(`s${index}`));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(batches.length, 0);
+  queue.enqueue(span('s99'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches.map((batch) => batch.length), [100]);
+  await queue.close();
+});

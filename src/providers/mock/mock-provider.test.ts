@@ -187,3 +187,13 @@ test('splitText keeps every character, spaces included', () => {
   }
   assert.deepEqual(splitText(''), []);
 });
+
+test('a long-running mock keeps at least the last 1,000 calls, not all of them', async () => {
+  const mock = createMockProvider({ name: 'mock' });
+  for (let index = 0; index < 2_500; index++) {
+    await mock.chat().generate({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: `call ${index}` }] }] });
+  }
+  assert.ok(mock.calls.length >= 1_000 && mock.calls.length < 2_000, `kept ${mock.calls.length}`);
+  const last = mock.calls[mock.calls.length - 1];
+  assert.deepEqual(last?.kind === 'generate' && last.request.messages[0]?.content, [{ type: 'text', text: 'call 2499' }]);
+});

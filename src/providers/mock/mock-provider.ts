@@ -32,7 +32,7 @@ export type MockCall =
 
 export interface MockProvider extends Provider {
   readonly type: 'mock';
-  /** Every call so far, in order. */
+  /** The calls so far, in order: all of them, or at least the last 1,000 (a long-running mock must not grow without bound). */
   readonly calls: readonly MockCall[];
 }
 
@@ -46,11 +46,19 @@ export interface MockProvider extends Provider {
  * const result = await mock.chat().generate({ model: 'mock-model', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] });
  * // result.choices[0].message.content === 'Hello!'
  */
+/** Calls kept for assertions at least (see `MockProvider.calls`). */
+const KEPT_CALLS = 1_000;
+
 export function createMockProvider(options: MockProviderOptions): MockProvider {
   const { name } = options;
   const script = parseMockScript(name, options.script ?? []);
   const uses = new Map<ParsedMockScriptEntry, number>();
   const calls: MockCall[] = [];
+  const record = (call: MockCall) => {
+    // Trimmed in bulk, so a server run on the mock (benchmarks, demos) keeps flat memory at little cost per call.
+    if (calls.length >= 2 * KEPT_CALLS) calls.splice(0, calls.length - KEPT_CALLS + 1);
+    calls.push(call);
+  };
   const now = options.now ?? (() => 0);
   let counter = 0;
 
@@ -101,14 +109,14 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     provider: name,
     providerType: 'mock',
     async generate(request, call?: CallOptions) {
-      calls.push({ kind: 'generate', request });
+      record({ kind: 'generate', request });
       throwIfAborted(name, call?.signal);
       const entry = pick(request);
       if (entry?.error) throw failure(entry);
       return answer(request, entry);
     },
     async stream(request, call?: CallOptions) {
-      calls.push({ kind: 'stream', request });
+      record({ kind: 'stream', request });
       throwIfAborted(name, call?.signal);
       const entry = pick(request);
       if (entry?.error && entry.error.afterChunks === undefined) throw failure(entry);
@@ -122,7 +130,7 @@ export function createMockProvider(options: MockProviderOptions): MockProvider {
     provider: name,
     providerType: 'mock',
     async embed(request: EmbeddingRequest, call?: CallOptions) {
-      calls.push({ kind: 'embed', request });
+      record({ kind: 'embed', request });
       throwIfAborted(name, call?.signal);
       const dimensions = request.dimensions ?? 8;
       return {

@@ -47,9 +47,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     parseError: parseOpenAIError,
   };
 
+  // Built once per accept value: the transport copies them, so calls can share them.
+  const headersByAccept = new Map<string, Record<string, string>>();
   function headers(accept: string): Record<string, string> {
     // openai-compatible servers often need no key (a local Ollama); OpenAI and Azure always do.
     if (!apiKey && type !== 'openai-compatible') throw missingKeyError(name, OPENAI_KEY_ENV[type]);
+    let built = headersByAccept.get(accept);
+    if (!built) {
+      built = buildHeaders(accept);
+      headersByAccept.set(accept, built);
+    }
+    return built;
+  }
+
+  function buildHeaders(accept: string): Record<string, string> {
     const result: Record<string, string> = { 'content-type': 'application/json', accept };
     if (apiKey) {
       if (type === 'azure-openai') result['api-key'] = apiKey;

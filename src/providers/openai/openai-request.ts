@@ -27,25 +27,27 @@ export function toOpenAIChatBody(request: ChatRequest, type: OpenAIProviderType,
     // OpenAI's reasoning models accept only max_completion_tokens; other servers mostly know only max_tokens.
     body[type === 'openai' ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
   }
-  const simple: Array<[keyof ChatRequest, string]> = [
-    ['temperature', 'temperature'],
-    ['topP', 'top_p'],
-    ['stop', 'stop'],
-    ['n', 'n'],
-    ['seed', 'seed'],
-    ['presencePenalty', 'presence_penalty'],
-    ['frequencyPenalty', 'frequency_penalty'],
-    ['logprobs', 'logprobs'],
-    ['topLogprobs', 'top_logprobs'],
-    ['user', 'user'],
-  ];
-  for (const [from, to] of simple) if (request[from] !== undefined) body[to] = request[from];
+  for (const [from, to] of SIMPLE_FIELDS) if (request[from] !== undefined) body[to] = request[from];
   if (stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
   return mergeProviderOptions(body, request.providerOptions, type);
 }
+
+/** Request fields copied as they are, under OpenAI's names. */
+const SIMPLE_FIELDS: ReadonlyArray<readonly [keyof ChatRequest, string]> = [
+  ['temperature', 'temperature'],
+  ['topP', 'top_p'],
+  ['stop', 'stop'],
+  ['n', 'n'],
+  ['seed', 'seed'],
+  ['presencePenalty', 'presence_penalty'],
+  ['frequencyPenalty', 'frequency_penalty'],
+  ['logprobs', 'logprobs'],
+  ['topLogprobs', 'top_logprobs'],
+  ['user', 'user'],
+];
 
 export function toOpenAIEmbeddingBody(request: EmbeddingRequest, type: OpenAIProviderType): Record<string, unknown> {
   const body: Record<string, unknown> = { model: request.model, input: request.input, encoding_format: 'float' };
