@@ -154,6 +154,8 @@ async function main() {
   process.exit(0);
 }
 
+const errorCount = (errors) => (typeof errors === 'number' ? errors : Object.values(errors ?? {}).reduce((sum, value) => sum + Number(value || 0), 0));
+
 function summarize(results) {
   const lines = ['| round | conns | direct rps | null-gw rps | operon rps | operon / null-gw | operon / direct | added p50 ms | added p99 ms | operon CPU µs/req | operon RSS max MB |', '|---|---|---|---|---|---|---|---|---|---|---|'];
   results.rounds.forEach((round, index) => {
@@ -170,12 +172,12 @@ function summarize(results) {
   lines.push('', '| stream conns | direct TTFB p50 ms | operon TTFB p50 ms | added TTFB p50 ms | added TTFB p99 ms | errors |', '|---|---|---|---|---|---|');
   results.streamDirect.runs.forEach((direct, level) => {
     const operon = results.streamOperon.runs[level];
-    lines.push(`| ${direct.connections} | ${direct.ttfb_p50_ms} | ${operon.ttfb_p50_ms} | ${(operon.ttfb_p50_ms - direct.ttfb_p50_ms).toFixed(3)} | ${(operon.ttfb_p99_ms - direct.ttfb_p99_ms).toFixed(3)} | ${operon.errors} |`);
+    lines.push(`| ${direct.connections} | ${direct.ttfb_p50_ms} | ${operon.ttfb_p50_ms} | ${(operon.ttfb_p50_ms - direct.ttfb_p50_ms).toFixed(3)} | ${(operon.ttfb_p99_ms - direct.ttfb_p99_ms).toFixed(3)} | ${errorCount(operon.errors)} |`);
   });
   if (results.soak) {
     const run = results.soak.runs[0];
     const proc = run.proc?.[0];
-    lines.push('', `Soak: ${run.rps.toFixed(0)} rps for ${soakSeconds} s at 64 connections, ${run.errors} errors; operon RSS start ${proc?.rss_mb_start} MB, max ${proc?.rss_mb_max} MB, end ${proc?.rss_mb_end} MB.`);
+    lines.push('', `Soak: ${run.rps.toFixed(0)} rps for ${soakSeconds} s at 64 connections, ${errorCount(run.errors)} errors; operon RSS start ${proc?.rss_mb_start} MB, max ${proc?.rss_mb_max} MB, end ${proc?.rss_mb_end} MB.`);
   }
   return lines.join('\n');
 }
