@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import { toOperonError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ids.ts';
-import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, ToolCall } from '../providers/chat-model.ts';
+import type { ChatRequest, ChatResult, ChatStreamPart } from '../providers/chat-model.ts';
+import { StreamAssembler } from './stream-assembler.ts';
 import { captureBody } from '../tracing/body-capture.ts';
 import type { Span } from '../tracing/span.ts';
 import type { SpanQueue } from '../tracing/span-queue.ts';
@@ -134,7 +135,7 @@ async function* observeStream(
       yield part;
     }
     finished = true;
-    done({ result: assembled.result() });
+    done({ result: assembled.partial() });
   } catch (error) {
     finished = true;
     done({ error });
@@ -150,65 +151,4 @@ function isContent(part: ChatStreamPart): boolean {
 
 function clientClosed() {
   return Object.assign(new Error('The client closed the stream before it ended.'), { code: 'client_closed' });
-}
-
-/** Rebuilds a ChatResult from stream parts, for the trace. */
-export class StreamAssembler {
-  #start: { id: string; model: string; created: number } = { id: '', model: '', created: 0 };
-  #choices = new Map<number, { text: string; refusal: string; tools: ToolCall[]; finishReason: FinishReason }>();
-  #usage: ChatResult['usage'];
-
-  add(part: ChatStreamPart): void {
-    switch (part.type) {
-      case 'start':
-        this.#start = { id: part.id, model: part.model, created: part.created };
-        return;
-      case 'text-delta':
-        this.#choice(part.index).text += part.text;
-        return;
-      case 'refusal-delta':
-        this.#choice(part.index).refusal += part.text;
-        return;
-      case 'tool-call-start':
-        this.#choice(part.index).tools[part.toolIndex] = { id: part.id, name: part.name, arguments: '' };
-        return;
-      case 'tool-call-delta': {
-        const tool = this.#choice(part.index).tools[part.toolIndex];
-        if (tool) tool.arguments += part.argumentsDelta;
-        return;
-      }
-      case 'finish':
-        this.#choice(part.index).finishReason = part.finishReason;
-        return;
-      case 'usage':
-        this.#usage = part.usage;
-        return;
-      case 'logprobs':
-        return;
-    }
-  }
-
-  result(): ChatResult {
-    const choices = [...this.#choices.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, choice]) => ({
-        index,
-        message: {
-          content: choice.text === '' && choice.tools.length > 0 ? null : choice.text,
-          ...(choice.tools.length > 0 ? { toolCalls: choice.tools.filter(Boolean) } : {}),
-          ...(choice.refusal ? { refusal: choice.refusal } : {}),
-        },
-        finishReason: choice.finishReason,
-      }));
-    return { ...this.#start, choices, ...(this.#usage ? { usage: this.#usage } : {}) };
-  }
-
-  #choice(index: number) {
-    let choice = this.#choices.get(index);
-    if (!choice) {
-      choice = { text: '', refusal: '', tools: [], finishReason: 'stop' };
-      this.#choices.set(index, choice);
-    }
-    return choice;
-  }
 }

@@ -2,7 +2,8 @@ import type { Clock } from '../../core/clock.ts';
 import type { OperonConfig } from '../../core/config.ts';
 import type { ChatResult, ChatStreamPart, Usage } from '../../providers/chat-model.ts';
 import type { CallContext, ChatMiddleware } from '../pipeline.ts';
-import { approximateBytes, copyResult, replayParts, StreamAssembler } from './cached-answer.ts';
+import { StreamAssembler } from '../stream-assembler.ts';
+import { approximateBytes, copyResult, replayParts } from './cached-answer.ts';
 import { cacheKey } from './cache-key.ts';
 import { LruStore } from './lru-store.ts';
 
