@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import type { OperonConfig } from '../core/config.ts';
 import { OperonError } from '../core/errors.ts';
 import { composeOperon, type Operon } from '../server/compose.ts';
@@ -44,7 +43,7 @@ export async function runUp(config: OperonConfig, io: CliIo, signals: NodeJS.Eve
 }
 
 function listen(operon: Operon, config: OperonConfig): Promise<Server> {
-  const server = createAdaptorServer({ fetch: operon.app.fetch, overrideGlobalObjects: false }) as Server;
+  const server = createServer(operon.listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return new Promise((resolve, reject) => {

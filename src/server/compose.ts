@@ -17,6 +17,8 @@ import { createProjectService } from '../projects/project-service.ts';
 import { openDatabase, createStores, type Database } from '../storage/index.ts';
 import { createSpanQueue } from '../tracing/span-queue.ts';
 import { createApp } from './app.ts';
+import { createNodeListener } from './node-listener.ts';
+import { chatHandlers } from './routes/gateway-routes.ts';
 import { createAuthenticator } from './authenticator.ts';
 
 export interface ComposeOptions {
@@ -93,21 +95,22 @@ export async function composeOperon(options: ComposeOptions) {
     },
   });
 
+  const gateway = {
+    authenticator,
+    pipeline,
+    ids,
+    clock,
+    logger,
+    maxBodyBytes: config.server.maxBodyBytes,
+    rejected: (call: Parameters<typeof recordRejectedCall>[1]) => recordRejectedCall({ queue, clock, ids }, call),
+    embed,
+    listModels: () => router.listModels(),
+  };
   const app = createApp({
     logger,
     version: VERSION,
     checkReady: () => stores.ping(),
-    gateway: {
-      authenticator,
-      pipeline,
-      ids,
-      clock,
-      logger,
-      maxBodyBytes: config.server.maxBodyBytes,
-      rejected: (call) => recordRejectedCall({ queue, clock, ids }, call),
-      embed,
-      listModels: () => router.listModels(),
-    },
+    gateway,
     api: {
       store: stores.projects,
       traces: stores.traces,
@@ -116,10 +119,13 @@ export async function composeOperon(options: ComposeOptions) {
       status: () => ({ version: VERSION, tracing: { ...queue.stats() }, cache: { ...cache.stats() } }),
     },
   });
+  /** Node's request listener: the chat routes directly, the rest through Hono. */
+  const listener = createNodeListener(app.fetch, chatHandlers(gateway), logger);
 
   let closed = false;
   return {
     app,
+    listener,
     config,
     logger,
     service,

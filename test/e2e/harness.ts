@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Clock } from '../../src/core/clock.ts';
 import { parseConfig } from '../../src/core/config-loader.ts';
 import type { OperonConfigInput } from '../../src/core/config.ts';
@@ -59,7 +58,7 @@ export async function startOperon(config: OperonConfigInput = {}, options: Start
   const operon = await composeOperon({ config: parsed, env: options.env ?? {}, logger: silentLogger(), clock: options.clock, random: options.random });
   const { project, adminKey } = await operon.service.bootstrap();
   if (!adminKey) throw new Error('expected a fresh store');
-  const server = createAdaptorServer({ fetch: operon.app.fetch }) as Server;
+  const server = createServer(operon.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

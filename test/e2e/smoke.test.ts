@@ -26,3 +26,22 @@ test('an OpenAI SDK call goes through the gateway to the upstream and leaves a t
   assert.equal(trace?.provider, 'up');
   assert.equal(trace?.status, 'ok');
 });
+
+test('the chat routes answer the same through the direct path and through Hono (with a query string)', async (t) => {
+  const operon = await startOperon({ providers: { mock: { type: 'mock' } } });
+  t.after(() => operon.close());
+  const call = (path: string) =>
+    fetch(`${operon.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operon.adminKey}`, 'content-type': 'application/json', 'x-operon-cache': 'no-store' },
+      body: JSON.stringify({ model: 'mock/m', messages: [{ role: 'user', content: 'same' }] }),
+    });
+  const direct = await call('/v1/chat/completions');
+  const viaHono = await call('/v1/chat/completions?api-version=1');
+  assert.equal(direct.status, 200);
+  assert.equal(viaHono.status, 200);
+  const [a, b] = [(await direct.json()) as { choices: unknown }, (await viaHono.json()) as { choices: unknown }];
+  assert.deepEqual(a.choices, b.choices);
+  const wrongMethod = await fetch(`${operon.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${operon.adminKey}` } });
+  assert.equal(wrongMethod.status, 404);
+});

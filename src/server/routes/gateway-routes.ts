@@ -23,6 +23,7 @@ import {
   toOpenAIModelList,
 } from '../../gateway/wire/index.ts';
 import type { AppEnv } from '../app-env.ts';
+import type { NodeHandler } from '../node-listener.ts';
 import { errorHeaders, httpStatusOf } from '../error-response.ts';
 import { readJsonBody } from '../request-body.ts';
 import { serveChat, writeJson, type ChatWire, type ExchangeDeps } from './gateway-exchange.ts';
@@ -50,19 +51,25 @@ export interface GatewayRouteDeps extends ExchangeDeps {
   listModels(): Array<{ id: string; ownedBy: string }>;
 }
 
+/** The chat endpoints by path, as Node handlers (the server's listener also calls them directly). */
+export function chatHandlers(deps: ExchangeDeps): Record<string, NodeHandler> {
+  return {
+    '/v1/chat/completions': (incoming, outgoing) => serveChat(openAIWire, deps, incoming, outgoing),
+    '/v1/messages': (incoming, outgoing) => serveChat(anthropicWire, deps, incoming, outgoing),
+  };
+}
+
 /**
  * The OpenAI- and Anthropic-compatible endpoints. Handlers write to Node's response directly
  * (`RESPONSE_ALREADY_SENT`); their request schemas are registered for `/openapi.json`.
  */
 export function registerGatewayRoutes(app: OpenAPIHono<AppEnv>, deps: GatewayRouteDeps): void {
-  app.post('/v1/chat/completions', async (c) => {
-    await serveChat(openAIWire, deps, c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
-  app.post('/v1/messages', async (c) => {
-    await serveChat(anthropicWire, deps, c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
+  for (const [path, handler] of Object.entries(chatHandlers(deps))) {
+    app.post(path, async (c) => {
+      await handler(c.env.incoming, c.env.outgoing);
+      return RESPONSE_ALREADY_SENT;
+    });
+  }
   app.post('/v1/embeddings', async (c) => {
     const { incoming, outgoing } = c.env;
     const traceId = deps.ids.next('trace');
