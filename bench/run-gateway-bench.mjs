@@ -154,7 +154,12 @@ async function main() {
   process.exit(0);
 }
 
-const errorCount = (errors) => (typeof errors === 'number' ? errors : Object.values(errors ?? {}).reduce((sum, value) => sum + Number(value || 0), 0));
+// The harness reports errors as a number or as counters by kind (nested for streams: { kinds: {...} }).
+const errorCount = (errors) => {
+  if (typeof errors === 'number') return errors;
+  if (!errors || typeof errors !== 'object') return 0;
+  return Object.values(errors).reduce((sum, value) => sum + errorCount(value), 0);
+};
 
 function summarize(results) {
   const lines = ['| round | conns | direct rps | null-gw rps | operon rps | operon / null-gw | operon / direct | added p50 ms | added p99 ms | operon CPU µs/req | operon RSS max MB |', '|---|---|---|---|---|---|---|---|---|---|---|'];
