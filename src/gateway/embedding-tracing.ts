@@ -3,6 +3,7 @@ import { toOperonError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../providers/chat-model.ts';
 import { captureBody } from '../tracing/body-capture.ts';
+import { newSpan } from '../tracing/new-span.ts';
 import type { SpanQueue } from '../tracing/span-queue.ts';
 import type { CallContext } from './pipeline.ts';
 
@@ -30,36 +31,38 @@ export function traceEmbedding(deps: {
     } finally {
       const latencyMs = Math.round((deps.clock.monotonic() - startedMono) * 100) / 100;
       const record = context.record;
-      deps.queue.enqueue({
-        id: deps.ids.next('span'),
-        traceId: context.traceId,
-        projectId: context.project.id,
-        parentSpanId: null,
-        type: 'embedding',
-        name: 'embeddings',
-        startedAt,
-        endedAt: startedAt + Math.round(latencyMs),
-        status: failure ? 'error' : 'ok',
-        keyId: context.key.id,
-        modelRequested: context.requestedModel,
-        modelUsed: record.modelUsed ?? result?.model ?? null,
-        provider: record.provider ?? null,
-        attempts: record.attempts,
-        fallbackUsed: record.fallbackUsed,
-        cacheHit: false,
-        stream: false,
-        latencyMs,
-        timeToFirstTokenMs: null,
-        inputTokens: result?.usage?.inputTokens ?? null,
-        outputTokens: result ? 0 : null,
-        costUsd: record.costUsd ?? null,
-        errorCode: failure?.code ?? null,
-        errorMessage: failure?.message ?? null,
-        bodyCapture: context.project.captureBodies,
-        input: captureBody(context.project.captureBodies, request),
-        output: result ? { count: result.embeddings.length, dimensions: result.embeddings[0]?.length ?? 0 } : null,
-        attributes: { 'gen_ai.operation.name': 'embeddings' },
-      });
+      deps.queue.enqueue(
+        newSpan(
+          {
+            id: deps.ids.next('span'),
+            traceId: context.traceId,
+            projectId: context.project.id,
+            type: 'embedding',
+            name: 'embeddings',
+            startedAt,
+            endedAt: startedAt + Math.round(latencyMs),
+            status: failure ? 'error' : 'ok',
+            latencyMs,
+          },
+          {
+            keyId: context.key.id,
+            modelRequested: context.requestedModel,
+            modelUsed: record.modelUsed ?? result?.model ?? null,
+            provider: record.provider ?? null,
+            attempts: record.attempts,
+            fallbackUsed: record.fallbackUsed,
+            inputTokens: result?.usage?.inputTokens ?? null,
+            outputTokens: result ? 0 : null,
+            costUsd: record.costUsd ?? null,
+            errorCode: failure?.code ?? null,
+            errorMessage: failure?.message ?? null,
+            bodyCapture: context.project.captureBodies,
+            input: captureBody(context.project.captureBodies, request),
+            output: result ? { count: result.embeddings.length, dimensions: result.embeddings[0]?.length ?? 0 } : null,
+            attributes: { 'gen_ai.operation.name': 'embeddings' },
+          },
+        ),
+      );
     }
   };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { OperonError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type { ApiKey, Project } from '../projects/project-store.ts';
+import { newSpan } from '../tracing/new-span.ts';
 import type { SpanQueue } from '../tracing/span-queue.ts';
 
 /**
@@ -14,34 +15,25 @@ export function recordRejectedCall(
   call: { traceId: string; project: Project; key: ApiKey; name: string; wire: string; startedAt: number; error: OperonError },
 ): void {
   const now = deps.clock.now();
-  deps.queue.enqueue({
-    id: deps.ids.next('span'),
-    traceId: call.traceId,
-    projectId: call.project.id,
-    parentSpanId: null,
-    type: 'generation',
-    name: call.name,
-    startedAt: call.startedAt,
-    endedAt: now,
-    status: 'error',
-    keyId: call.key.id,
-    modelRequested: null,
-    modelUsed: null,
-    provider: null,
-    attempts: [],
-    fallbackUsed: false,
-    cacheHit: false,
-    stream: false,
-    latencyMs: Math.max(0, now - call.startedAt),
-    timeToFirstTokenMs: null,
-    inputTokens: null,
-    outputTokens: null,
-    costUsd: null,
-    errorCode: call.error.code,
-    errorMessage: call.error.message,
-    bodyCapture: 'none',
-    input: null,
-    output: null,
-    attributes: { 'operon.wire': call.wire, 'operon.rejected': true },
-  });
+  deps.queue.enqueue(
+    newSpan(
+      {
+        id: deps.ids.next('span'),
+        traceId: call.traceId,
+        projectId: call.project.id,
+        type: 'generation',
+        name: call.name,
+        startedAt: call.startedAt,
+        endedAt: now,
+        status: 'error',
+        latencyMs: Math.max(0, now - call.startedAt),
+      },
+      {
+        keyId: call.key.id,
+        errorCode: call.error.code,
+        errorMessage: call.error.message,
+        attributes: { 'operon.wire': call.wire, 'operon.rejected': true },
+      },
+    ),
+  );
 }
