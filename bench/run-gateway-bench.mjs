@@ -10,7 +10,7 @@
 //   npm run bench:gateway                  (BENCH_DURATION=10 BENCH_SOAK=60 by default)
 //   OPERON_BENCH_HARNESS=../shared/bench/gateway BENCH_ROUNDS=2 npm run bench:gateway
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,14 @@ function start(command, args, env, ready) {
   });
 }
 
+/** Node's flags in `npm start` (package.json), so the benchmark runs Operon the way users start it. */
+function startFlags() {
+  const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const match = /^node\s+(.*?)\s*src\/cli\/main\.ts\s+up\b/.exec(script);
+  if (!match) throw new Error(`package.json's start script is not 'node [flags] src/cli/main.ts up': ${script}`);
+  return match[1].split(/\s+/).filter(Boolean);
+}
+
 function runBench(args) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [join(harness, 'bench.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -109,7 +117,7 @@ async function main() {
   const operonPort = await freePort();
   const operon = await start(
     process.execPath,
-    [join(root, 'src/cli/main.ts'), 'up', '--port', String(operonPort)],
+    [...startFlags(), join(root, 'src/cli/main.ts'), 'up', '--port', String(operonPort)],
     { OPERON_CONFIG: join(dir, 'operon.yaml'), OPERON_DATA_DIR: join(dir, 'data') },
     (buffer) => /Admin API key \(shown once, store it now\): (opk_\S+)/.exec(buffer)?.[1],
   );

@@ -7,6 +7,8 @@ import { createSqliteDialect, openSqlite } from './embedded/sqlite-dialect.ts';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider } from './migrations/index.ts';
 import { createPostgresDialect, createPostgresPool } from './postgres/postgres-dialect.ts';
 import type { DatabaseSchema } from './schema.ts';
+import { createSpanWriteThread, type SpanWriteThread } from './embedded/span-write-thread.ts';
+import { compileSpanWriteSql } from './trace-store.ts';
 
 /**
  * Opens the database Operon keeps its state in and brings its schema up to date: embedded SQLite
@@ -28,11 +30,20 @@ export type OpenDatabaseOptions =
       schema?: string;
     }
   /** `:memory:` for a throwaway database, or a file path (tests). */
-  | { sqlitePath: string };
+  | {
+      sqlitePath: string;
+      /** Write span batches from a worker thread (file databases only). Default true. */
+      spanWriterThread?: boolean;
+    };
 
 export interface Database {
   db: Kysely<DatabaseSchema>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * Where span batches are written when not through `db`: the writer thread of an embedded database in
+   * a file (see embedded/span-write-thread.ts). Absent for `:memory:` and PostgreSQL.
+   */
+  spanWriter?: SpanWriteThread;
   /** Closes the connection(s). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -47,7 +58,11 @@ export const SQLITE_FILE_NAME = 'operon.db';
 export async function openDatabase(options: OpenDatabaseOptions, deps: DatabaseDeps = {}): Promise<Database> {
   const database = 'databaseUrl' in options
     ? await openPostgres(options.databaseUrl, options.schema, deps)
-    : await openEmbedded('dataDir' in options ? dataDirFile(options.dataDir) : options.sqlitePath, deps);
+    : await openEmbedded(
+        'dataDir' in options ? dataDirFile(options.dataDir) : options.sqlitePath,
+        'sqlitePath' in options ? options.spanWriterThread !== false : true,
+        deps,
+      );
   return database;
 }
 
@@ -67,7 +82,7 @@ function dataDirFile(dataDir: string): string {
   return join(dir, SQLITE_FILE_NAME);
 }
 
-async function openEmbedded(path: string, deps: DatabaseDeps): Promise<Database> {
+async function openEmbedded(path: string, writerThread: boolean, deps: DatabaseDeps): Promise<Database> {
   let sqlite;
   try {
     sqlite = await openSqlite(path);
@@ -81,7 +96,12 @@ async function openEmbedded(path: string, deps: DatabaseDeps): Promise<Database>
     });
   }
   const db = new Kysely<DatabaseSchema>({ dialect: createSqliteDialect(sqlite) });
-  const database = wrap(db, 'sqlite');
+  // A file database takes its span batches on a thread of their own; `:memory:` exists only in this one.
+  const inFile = path !== ':memory:' && !path.startsWith('file::memory:') && path !== '';
+  const spanWriter = writerThread && inFile
+    ? createSpanWriteThread({ path, compileSql: (rows) => compileSpanWriteSql(db, rows) })
+    : undefined;
+  const database = wrap(db, 'sqlite', spanWriter);
   try {
     await migrate(db, undefined, path, deps);
   } catch (error) {
@@ -139,12 +159,17 @@ async function openPostgres(url: string, schema: string | undefined, deps: Datab
   return database;
 }
 
-function wrap(db: Kysely<DatabaseSchema>, dialect: Database['dialect']): Database {
+function wrap(db: Kysely<DatabaseSchema>, dialect: Database['dialect'], spanWriter?: SpanWriteThread): Database {
   let closing: Promise<void> | undefined;
   return {
     db,
     dialect,
-    close: () => (closing ??= db.destroy()),
+    ...(spanWriter ? { spanWriter } : {}),
+    close: () =>
+      (closing ??= (async () => {
+        await spanWriter?.close();
+        await db.destroy();
+      })()),
   };
 }
 

@@ -35,10 +35,11 @@ export interface Stores {
 /** All stores over one database; accepts the `Database` from `openDatabase` or its Kysely instance. */
 export function createStores(database: Database | Kysely<DatabaseSchema>): Stores {
   const db = database instanceof Kysely ? database : database.db;
+  const spanWriter = database instanceof Kysely ? undefined : database.spanWriter;
   return {
     projects: createProjectStore(db),
     usage: createUsageStore(db),
-    traces: createTraceStore(db),
+    traces: createTraceStore(db, spanWriter ? { writeRows: (rows) => spanWriter.write(rows) } : {}),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

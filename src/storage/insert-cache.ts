@@ -76,6 +76,18 @@ export function cachedInsert<Row extends object, Result = never>(
   };
 }
 
+/**
+ * The SQL of `query`, built for the single `row`, when it binds exactly that row's values in key order
+ * (so that a writer can bind other rows to it); throws otherwise.
+ */
+export function singleRowSql(query: Compilable<unknown>, row: object): string {
+  const compiled = query.compile();
+  if (!sameValues(compiled.parameters, bindValues([row]))) {
+    throw new Error(`The statement binds other values than its row's, so it cannot be reused for other rows: ${compiled.sql}`);
+  }
+  return compiled.sql;
+}
+
 function bindValues(rows: readonly object[]): unknown[] {
   const first = rows[0];
   if (!first) return [];

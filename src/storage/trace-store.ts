@@ -3,8 +3,10 @@ import { invalidRequest } from '../core/errors.ts';
 import type { Span } from '../tracing/span.ts';
 import type { TracePage, TraceQuery, TraceStore } from '../tracing/trace-store.ts';
 import type { DatabaseSchema, SpansTable, TracesTable } from './schema.ts';
-import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, spanToRow, traceRow } from './span-rows.ts';
-import { cachedInsert } from './insert-cache.ts';
+import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, traceRow } from './span-rows.ts';
+import type { SpanWriteSql } from './embedded/span-write-protocol.ts';
+import { traceUpserts, uniqueRows } from './trace-batch.ts';
+import { cachedInsert, singleRowSql } from './insert-cache.ts';
 import { chunk, rowsPerInsert } from './sql-util.ts';
 
 /**
@@ -21,7 +23,16 @@ import { chunk, rowsPerInsert } from './sql-util.ts';
  * await traces.writeSpans(batch);
  * const page = await traces.listTraces({ projectId, limit: 50 });
  */
-export function createTraceStore(db: Kysely<DatabaseSchema>): TraceStore {
+export interface TraceStoreOptions {
+  /**
+   * Writes the rows of each batch somewhere other than this thread: the embedded store's writer thread
+   * (embedded/span-write-thread.ts), given the SQL from `compileSpanWriteSql`. Without it, batches are
+   * written here, through Kysely.
+   */
+  writeRows?: (rows: SpansTable[]) => Promise<void>;
+}
+
+export function createTraceStore(db: Kysely<DatabaseSchema>, options: TraceStoreOptions = {}): TraceStore {
   const spanRowsPerInsert = rowsPerInsert(SPAN_COLUMNS);
   const traceRowsPerInsert = rowsPerInsert(TRACE_COLUMNS);
   // Per store, so per database: the cached SQL is in this database's dialect.
@@ -31,6 +42,7 @@ export function createTraceStore(db: Kysely<DatabaseSchema>): TraceStore {
     async writeSpans(spans) {
       if (spans.length === 0) return;
       const rows = uniqueRows(spans);
+      if (options.writeRows) return options.writeRows(rows);
       await db.transaction().execute(async (trx) => {
         const inserted: SpansTable[] = [];
         for (const part of chunk(rows, spanRowsPerInsert)) {
@@ -101,91 +113,83 @@ export function createTraceStore(db: Kysely<DatabaseSchema>): TraceStore {
 const SPAN_COLUMNS = 28;
 const TRACE_COLUMNS = 17;
 
-/** The spans as rows, the last of any repeated (project, id) winning. */
-function uniqueRows(spans: Span[]): SpansTable[] {
-  const byId = new Map<string, SpansTable>();
-  for (const span of spans) {
-    const row = spanToRow(span);
-    byId.set(`${row.project_id}\u0000${row.id}`, row);
-  }
-  return [...byId.values()];
-}
-
 /** Creates or updates the trace of every newly stored span; roots set the summary. */
 async function upsertTraces(trx: Kysely<DatabaseSchema>, statements: Statements, inserted: SpansTable[], rowsPerChunk: number): Promise<void> {
-  const groups = new Map<string, { root?: SpansTable; earliest: SpansTable; count: number }>();
-  for (const row of inserted) {
-    const key = `${row.project_id}\u0000${row.trace_id}`;
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, { ...(row.parent_span_id === null ? { root: row } : {}), earliest: row, count: 1 });
-      continue;
-    }
-    group.count += 1;
-    if (row.parent_span_id === null && !group.root) group.root = row;
-    if (row.started_at < group.earliest.started_at) group.earliest = row;
-  }
-  // A fixed order keeps concurrent batches from deadlocking on PostgreSQL.
-  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
-  const withRoot: TracesTable[] = [];
-  const withoutRoot: TracesTable[] = [];
-  for (const group of ordered) {
-    if (group.root) withRoot.push(traceRow(group.root, group.count, true));
-    else withoutRoot.push(traceRow(group.earliest, group.count, false));
-  }
-
+  const { withRoot, withoutRoot } = traceUpserts(inserted);
   for (const part of chunk(withRoot, rowsPerChunk)) await statements.upsertRootTraces(trx, part);
   for (const part of chunk(withoutRoot, rowsPerChunk)) await statements.upsertProvisionalTraces(trx, part);
 }
 
 type Statements = ReturnType<typeof createStatements>;
 
+/**
+ * The single-row SQL of a span batch's three statements, for a writer that binds rows itself (the
+ * embedded writer thread), compiled from real rows so that the bound values are exactly the rows' own,
+ * in key order.
+ */
+export function compileSpanWriteSql(db: Kysely<DatabaseSchema>, rows: readonly SpansTable[]): SpanWriteSql {
+  const span = rows[0];
+  if (!span) throw new Error('compileSpanWriteSql needs a row to compile from.');
+  const trace = traceRow(span, 1, span.parent_span_id === null);
+  return {
+    insertSpan: singleRowSql(insertSpansQuery(db, [span]), span),
+    upsertRootTrace: singleRowSql(upsertRootTracesQuery(db, [trace]), trace),
+    upsertProvisionalTrace: singleRowSql(upsertProvisionalTracesQuery(db, [trace]), trace),
+    spanColumns: Object.keys(span),
+    traceColumns: Object.keys(trace),
+  };
+}
+
 /** The batch statements, compiled once per row count (see insert-cache.ts). */
 const createStatements = () => ({
-  /** Spans already stored are skipped; the ids returned are those written now. */
-  insertSpans: cachedInsert<SpansTable, { id: string }>((db: Kysely<DatabaseSchema>, rows) =>
-    db
-      .insertInto('spans')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['project_id', 'id']).doNothing())
-      .returning('id'),
-  ),
-
-  /** A root span sets the trace's summary, whatever an earlier child had put there. */
-  upsertRootTraces: cachedInsert<TracesTable>((db: Kysely<DatabaseSchema>, rows) =>
-    db
-      .insertInto('traces')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'),
-          started_at: eb.ref('excluded.started_at'),
-          ended_at: eb.ref('excluded.ended_at'),
-          status: eb.ref('excluded.status'),
-          key_id: eb.ref('excluded.key_id'),
-          model_requested: eb.ref('excluded.model_requested'),
-          model_used: eb.ref('excluded.model_used'),
-          provider: eb.ref('excluded.provider'),
-          latency_ms: eb.ref('excluded.latency_ms'),
-          input_tokens: eb.ref('excluded.input_tokens'),
-          output_tokens: eb.ref('excluded.output_tokens'),
-          cost_usd: eb.ref('excluded.cost_usd'),
-          cache_hit: eb.ref('excluded.cache_hit'),
-          span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
-          has_root: eb.ref('excluded.has_root'),
-        })),
-      ),
-  ),
-
-  /** Spans without the root only add to the count of a trace that exists. */
-  upsertProvisionalTraces: cachedInsert<TracesTable>((db: Kysely<DatabaseSchema>, rows) =>
-    db
-      .insertInto('traces')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
-          span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
-        })),
-      ),
-  ),
+  insertSpans: cachedInsert<SpansTable, { id: string }>(insertSpansQuery),
+  upsertRootTraces: cachedInsert<TracesTable>(upsertRootTracesQuery),
+  upsertProvisionalTraces: cachedInsert<TracesTable>(upsertProvisionalTracesQuery),
 });
+
+/** Spans already stored are skipped; the ids returned are those written now. */
+function insertSpansQuery(db: Kysely<DatabaseSchema>, rows: SpansTable[]) {
+  return db
+    .insertInto('spans')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['project_id', 'id']).doNothing())
+    .returning('id');
+}
+
+/** A root span sets the trace's summary, whatever an earlier child had put there. */
+function upsertRootTracesQuery(db: Kysely<DatabaseSchema>, rows: TracesTable[]) {
+  return db
+    .insertInto('traces')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        started_at: eb.ref('excluded.started_at'),
+        ended_at: eb.ref('excluded.ended_at'),
+        status: eb.ref('excluded.status'),
+        key_id: eb.ref('excluded.key_id'),
+        model_requested: eb.ref('excluded.model_requested'),
+        model_used: eb.ref('excluded.model_used'),
+        provider: eb.ref('excluded.provider'),
+        latency_ms: eb.ref('excluded.latency_ms'),
+        input_tokens: eb.ref('excluded.input_tokens'),
+        output_tokens: eb.ref('excluded.output_tokens'),
+        cost_usd: eb.ref('excluded.cost_usd'),
+        cache_hit: eb.ref('excluded.cache_hit'),
+        span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+        has_root: eb.ref('excluded.has_root'),
+      })),
+    );
+}
+
+/** Spans without the root only add to the count of a trace that exists. */
+function upsertProvisionalTracesQuery(db: Kysely<DatabaseSchema>, rows: TracesTable[]) {
+  return db
+    .insertInto('traces')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
+        span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+      })),
+    );
+}

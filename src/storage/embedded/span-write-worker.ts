@@ -1,0 +1,73 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SpansTable, TracesTable } from '../schema.ts';
+import { traceUpserts } from '../trace-batch.ts';
+import { bindable, openSqlite } from './open-sqlite.ts';
+import type { SpanWriteReply, SpanWriteRequest, SpanWriteSql, SpanWriteWorkerData } from './span-write-protocol.ts';
+
+/**
+ * The embedded store's span writer thread: one SQLite connection of its own, one transaction per batch.
+ * Writes (and the WAL checkpoints they trigger, several milliseconds each) happen here, so they never
+ * hold up the main thread's event loop, which is serving requests. Loads no Kysely: the SQL comes
+ * compiled from the main thread.
+ */
+
+interface Prepared {
+  insertSpan: StatementSync;
+  upsertRootTrace: StatementSync;
+  upsertProvisionalTrace: StatementSync;
+  sql: SpanWriteSql;
+}
+
+const port = parentPort;
+if (!port) throw new Error('span-write-worker.ts runs as a worker thread only.');
+const { path } = workerData as SpanWriteWorkerData;
+const database: DatabaseSync = await openSqlite(path);
+let prepared: Prepared | undefined;
+
+port.on('message', (request: SpanWriteRequest) => {
+  const reply: SpanWriteReply = { id: request.id };
+  try {
+    if (request.sql) prepared = prepare(request.sql);
+    if (!prepared) throw new Error('the first batch must carry its SQL');
+    write(prepared, request.rows);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    reply.error = { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+  }
+  port.postMessage(reply);
+});
+
+function prepare(sql: SpanWriteSql): Prepared {
+  return {
+    insertSpan: database.prepare(sql.insertSpan),
+    upsertRootTrace: database.prepare(sql.upsertRootTrace),
+    upsertProvisionalTrace: database.prepare(sql.upsertProvisionalTrace),
+    sql,
+  };
+}
+
+function write(statements: Prepared, rows: SpansTable[]): void {
+  const { spanColumns, traceColumns } = statements.sql;
+  database.exec('BEGIN IMMEDIATE');
+  try {
+    const inserted: SpansTable[] = [];
+    for (const row of rows) {
+      if (statements.insertSpan.get(...bindable(values(row, spanColumns))) !== undefined) inserted.push(row);
+    }
+    const { withRoot, withoutRoot } = traceUpserts(inserted);
+    for (const trace of withRoot) statements.upsertRootTrace.run(...bindable(values(trace, traceColumns)));
+    for (const trace of withoutRoot) statements.upsertProvisionalTrace.run(...bindable(values(trace, traceColumns)));
+    database.exec('COMMIT');
+  } catch (error) {
+    if (database.isTransaction) database.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function values(row: SpansTable | TracesTable, columns: readonly string[]): unknown[] {
+  const record = row as unknown as Record<string, unknown>;
+  const out = new Array<unknown>(columns.length);
+  for (let index = 0; index < columns.length; index++) out[index] = record[columns[index] as string];
+  return out;
+}

@@ -1,0 +1,47 @@
+import type { SpansTable, TracesTable } from './schema.ts';
+import { spanToRow, traceRow } from './span-rows.ts';
+import type { Span } from '../tracing/span.ts';
+
+/**
+ * The pure steps of writing a batch of spans, shared by the in-thread writer (trace-store.ts) and the
+ * embedded store's writer thread (embedded/span-write-worker.ts), which must not load Kysely.
+ */
+
+/** The spans as rows, the last of any repeated (project, id) winning. */
+export function uniqueRows(spans: readonly Span[]): SpansTable[] {
+  const byId = new Map<string, SpansTable>();
+  for (const span of spans) {
+    const row = spanToRow(span);
+    byId.set(`${row.project_id}\u0000${row.id}`, row);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The trace rows that the newly stored spans create or update: a trace whose root span is among them
+ * gets the root's summary (`withRoot`); otherwise its earliest new span stands in until the root comes
+ * (`withoutRoot`, which only adds to the span count of a trace that exists). Sorted by key, so that
+ * concurrent batches take row locks in one order and never deadlock on PostgreSQL.
+ */
+export function traceUpserts(inserted: readonly SpansTable[]): { withRoot: TracesTable[]; withoutRoot: TracesTable[] } {
+  const groups = new Map<string, { root?: SpansTable; earliest: SpansTable; count: number }>();
+  for (const row of inserted) {
+    const key = `${row.project_id}\u0000${row.trace_id}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { ...(row.parent_span_id === null ? { root: row } : {}), earliest: row, count: 1 });
+      continue;
+    }
+    group.count += 1;
+    if (row.parent_span_id === null && !group.root) group.root = row;
+    if (row.started_at < group.earliest.started_at) group.earliest = row;
+  }
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+  const withRoot: TracesTable[] = [];
+  const withoutRoot: TracesTable[] = [];
+  for (const group of ordered) {
+    if (group.root) withRoot.push(traceRow(group.root, group.count, true));
+    else withoutRoot.push(traceRow(group.earliest, group.count, false));
+  }
+  return { withRoot, withoutRoot };
+}
