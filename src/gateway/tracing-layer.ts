@@ -24,6 +24,30 @@ export const TRACE_ID_HEADER = 'x-operon-trace-id';
  *
  * The trace id is chosen up front and exposed as `context.traceId` for the route to return in a header.
  */
+/**
+ * What the caller says about the call's context: the session and user (OpenAI's `user` field, or the
+ * `x-operon-session-id` / `x-operon-user-id` headers) and tags (`x-operon-tags`, comma-separated), so
+ * gateway calls show up in the sessions and users views beside the application's own spans.
+ */
+function gatewaySpanContext(request: ChatRequest, context: TracedContext): Pick<Span, 'sessionId' | 'userId' | 'tags' | 'metadata' | 'release' | 'environment' | 'serviceName' | 'events' | 'truncated'> {
+  const header = (name: string) => {
+    const value = context.headers[name]?.trim();
+    return value ? value.slice(0, 200) : null;
+  };
+  const tags = header('x-operon-tags');
+  return {
+    sessionId: header('x-operon-session-id'),
+    userId: header('x-operon-user-id') ?? (request.user ? request.user.slice(0, 200) : null),
+    tags: tags ? [...new Set(tags.split(',').map((tag) => tag.trim()).filter(Boolean))].slice(0, 20) : [],
+    metadata: {},
+    release: null,
+    environment: null,
+    serviceName: 'operon-gateway',
+    events: [],
+    truncated: false,
+  };
+}
+
 export function createTracingLayer(options: TracingLayerOptions): ChatMiddleware {
   const { clock, ids, queue } = options;
 
@@ -70,6 +94,7 @@ export function createTracingLayer(options: TracingLayerOptions): ChatMiddleware
         ...(record.usageEstimated ? { 'operon.usage.estimated': true } : {}),
         ...(record.usage?.cachedInputTokens ? { 'gen_ai.usage.cache_read_input_tokens': record.usage.cachedInputTokens } : {}),
       },
+      ...gatewaySpanContext(request, context),
     };
     queue.enqueue(span);
   };

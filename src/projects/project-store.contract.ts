@@ -236,5 +236,6 @@ function rootSpan(projectId: string, traceId: string) {
     status: 'ok' as const, keyId: null, modelRequested: 'm', modelUsed: 'm', provider: 'mock', attempts: [], fallbackUsed: false,
     cacheHit: false, stream: false, latencyMs: 1, timeToFirstTokenMs: null, inputTokens: 1, outputTokens: 1, costUsd: null,
     errorCode: null, errorMessage: null, bodyCapture: 'none' as const, input: null, output: null, attributes: {},
+    sessionId: null, userId: null, tags: [] as string[], metadata: {}, release: null, environment: null, serviceName: null, events: [] as never[], truncated: false,
   };
 }

@@ -46,6 +46,13 @@ export interface TracesTable {
   span_count: number;
   /** 1 once the root span (no parent) has been written; until then the summary is provisional. */
   has_root: number;
+  /** The first of the trace's spans to name one. */
+  session_id: string | null;
+  user_id: string | null;
+  /** JSON array: the root's tags (the first span's until the root arrives). */
+  tags: string;
+  release: string | null;
+  environment: string | null;
 }
 
 export interface SpansTable {
@@ -81,6 +88,38 @@ export interface SpansTable {
   output: string | null;
   /** JSON object. */
   attributes: string;
+  session_id: string | null;
+  user_id: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object. */
+  metadata: string;
+  release: string | null;
+  environment: string | null;
+  service_name: string | null;
+  /** JSON array of `SpanEvent`. */
+  events: string;
+  truncated: number;
+}
+
+export interface ScoresTable {
+  project_id: string;
+  id: string;
+  trace_id: string;
+  /** Absent when the score is about the whole trace. */
+  span_id: string | null;
+  name: string;
+  /** `numeric`, `boolean` or `categorical`. */
+  data_type: string;
+  /** The number; 1/0 for booleans; NULL for categories. */
+  value: number | null;
+  /** The category; NULL otherwise. */
+  string_value: string | null;
+  /** `api`, `sdk`, `human`, `evaluator`, `user-feedback`. */
+  source: string;
+  comment: string | null;
+  key_id: string | null;
+  created_at: number;
 }
 
 export interface UsageDailyTable {
@@ -100,4 +139,5 @@ export interface DatabaseSchema {
   traces: TracesTable;
   spans: SpansTable;
   usage_daily: UsageDailyTable;
+  scores: ScoresTable;
 }

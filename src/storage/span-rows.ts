@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { invalidRequest } from '../core/errors.ts';
 import type { BodyCapture } from '../projects/project-store.ts';
-import type { Attempt, Span, SpanStatus, SpanType, TraceSummary } from '../tracing/span.ts';
+import type { Attempt, Span, SpanEvent, SpanStatus, SpanType, TraceSummary } from '../tracing/span.ts';
 import type { SpansTable, TracesTable } from './schema.ts';
 import { cleanText, fromFlag, fromJson, fromJsonOrNull, toFlag, toJsonOrNull } from './sql-util.ts';
 
@@ -41,6 +41,15 @@ export function spanToRow(span: Span): SpansTable {
     input: toJsonOrNull(span.input),
     output: toJsonOrNull(span.output),
     attributes: JSON.stringify(span.attributes ?? {}),
+    session_id: cleanText(span.sessionId ?? null),
+    user_id: cleanText(span.userId ?? null),
+    tags: JSON.stringify(span.tags ?? []),
+    metadata: JSON.stringify(span.metadata ?? {}),
+    release: cleanText(span.release ?? null),
+    environment: cleanText(span.environment ?? null),
+    service_name: cleanText(span.serviceName ?? null),
+    events: JSON.stringify(span.events ?? []),
+    truncated: toFlag(span.truncated),
   };
 }
 
@@ -74,11 +83,50 @@ export function rowToSpan(row: Selectable<SpansTable>): Span {
     input: fromJsonOrNull(row.input),
     output: fromJsonOrNull(row.output),
     attributes: fromJson<Record<string, unknown>>(row.attributes, {}),
+    sessionId: row.session_id,
+    userId: row.user_id,
+    tags: fromJson<string[]>(row.tags, []),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    release: row.release,
+    environment: row.environment,
+    serviceName: row.service_name,
+    events: fromJson<SpanEvent[]>(row.events, []),
+    truncated: fromFlag(row.truncated),
   };
 }
 
-/** The trace row a group of newly written spans contributes: its summary comes from `summary`. */
-export function traceRow(summary: SpansTable, spanCount: number, hasRoot: boolean): TracesTable {
+/** What a group of newly written spans of one trace adds to it (see trace-batch.ts). */
+export interface TraceGroupTotals {
+  spanCount: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+  sessionId: string | null;
+  userId: string | null;
+  release: string | null;
+  environment: string | null;
+}
+
+/** The totals of one span alone. */
+export function spanTotals(row: SpansTable): TraceGroupTotals {
+  return {
+    spanCount: 1,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    sessionId: row.session_id,
+    userId: row.user_id,
+    release: row.release,
+    environment: row.environment,
+  };
+}
+
+/**
+ * The trace row a group of newly written spans contributes: its summary (name, times, status, model)
+ * comes from `summary`; tokens and cost are the group's sums; session, user, release and environment
+ * are the first the group names.
+ */
+export function traceRow(summary: SpansTable, totals: TraceGroupTotals, hasRoot: boolean): TracesTable {
   return {
     project_id: summary.project_id,
     id: summary.trace_id,
@@ -91,12 +139,17 @@ export function traceRow(summary: SpansTable, spanCount: number, hasRoot: boolea
     model_used: summary.model_used,
     provider: summary.provider,
     latency_ms: summary.latency_ms,
-    input_tokens: summary.input_tokens,
-    output_tokens: summary.output_tokens,
-    cost_usd: summary.cost_usd,
+    input_tokens: totals.inputTokens,
+    output_tokens: totals.outputTokens,
+    cost_usd: totals.costUsd,
     cache_hit: summary.cache_hit,
-    span_count: spanCount,
+    span_count: totals.spanCount,
     has_root: hasRoot ? 1 : 0,
+    session_id: totals.sessionId,
+    user_id: totals.userId,
+    tags: summary.tags,
+    release: totals.release,
+    environment: totals.environment,
   };
 }
 
@@ -118,6 +171,11 @@ export function rowToSummary(row: Selectable<TracesTable>): TraceSummary {
     costUsd: numberOrNull(row.cost_usd),
     cacheHit: fromFlag(row.cache_hit),
     spanCount: Number(row.span_count),
+    sessionId: row.session_id,
+    userId: row.user_id,
+    tags: fromJson<string[]>(row.tags, []),
+    release: row.release,
+    environment: row.environment,
   };
 }
 

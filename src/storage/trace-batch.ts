@@ -1,5 +1,5 @@
 import type { SpansTable, TracesTable } from './schema.ts';
-import { spanToRow, traceRow } from './span-rows.ts';
+import { spanToRow, spanTotals, traceRow, type TraceGroupTotals } from './span-rows.ts';
 import type { Span } from '../tracing/span.ts';
 
 /**
@@ -24,15 +24,15 @@ export function uniqueRows(spans: readonly Span[]): SpansTable[] {
  * concurrent batches take row locks in one order and never deadlock on PostgreSQL.
  */
 export function traceUpserts(inserted: readonly SpansTable[]): { withRoot: TracesTable[]; withoutRoot: TracesTable[] } {
-  const groups = new Map<string, { root?: SpansTable; earliest: SpansTable; count: number }>();
+  const groups = new Map<string, { root?: SpansTable; earliest: SpansTable; totals: TraceGroupTotals }>();
   for (const row of inserted) {
     const key = `${row.project_id}\u0000${row.trace_id}`;
     const group = groups.get(key);
     if (!group) {
-      groups.set(key, { ...(row.parent_span_id === null ? { root: row } : {}), earliest: row, count: 1 });
+      groups.set(key, { ...(row.parent_span_id === null ? { root: row } : {}), earliest: row, totals: spanTotals(row) });
       continue;
     }
-    group.count += 1;
+    addTotals(group.totals, row);
     if (row.parent_span_id === null && !group.root) group.root = row;
     if (row.started_at < group.earliest.started_at) group.earliest = row;
   }
@@ -40,8 +40,21 @@ export function traceUpserts(inserted: readonly SpansTable[]): { withRoot: Trace
   const withRoot: TracesTable[] = [];
   const withoutRoot: TracesTable[] = [];
   for (const group of ordered) {
-    if (group.root) withRoot.push(traceRow(group.root, group.count, true));
-    else withoutRoot.push(traceRow(group.earliest, group.count, false));
+    if (group.root) withRoot.push(traceRow(group.root, group.totals, true));
+    else withoutRoot.push(traceRow(group.earliest, group.totals, false));
   }
   return { withRoot, withoutRoot };
+}
+
+const plus = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
+
+function addTotals(totals: TraceGroupTotals, row: SpansTable): void {
+  totals.spanCount += 1;
+  totals.inputTokens = plus(totals.inputTokens, row.input_tokens);
+  totals.outputTokens = plus(totals.outputTokens, row.output_tokens);
+  totals.costUsd = plus(totals.costUsd, row.cost_usd);
+  totals.sessionId ??= row.session_id;
+  totals.userId ??= row.user_id;
+  totals.release ??= row.release;
+  totals.environment ??= row.environment;
 }

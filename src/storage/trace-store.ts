@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type OnConflictDatabase, type OnConflictTables } from 'kysely';
 import { invalidRequest } from '../core/errors.ts';
 import type { Span } from '../tracing/span.ts';
 import type { TracePage, TraceQuery, TraceStore } from '../tracing/trace-store.ts';
 import type { DatabaseSchema, SpansTable, TracesTable } from './schema.ts';
-import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, traceRow } from './span-rows.ts';
+import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, spanTotals, traceRow } from './span-rows.ts';
 import type { SpanWriteSql } from './embedded/span-write-protocol.ts';
 import { traceUpserts, uniqueRows } from './trace-batch.ts';
 import { cachedInsert, singleRowSql } from './insert-cache.ts';
@@ -110,8 +110,8 @@ export function createTraceStore(db: Kysely<DatabaseSchema>, options: TraceStore
   };
 }
 
-const SPAN_COLUMNS = 28;
-const TRACE_COLUMNS = 17;
+const SPAN_COLUMNS = 37;
+const TRACE_COLUMNS = 22;
 
 /** Creates or updates the trace of every newly stored span; roots set the summary. */
 async function upsertTraces(trx: Kysely<DatabaseSchema>, statements: Statements, inserted: SpansTable[], rowsPerChunk: number): Promise<void> {
@@ -130,7 +130,7 @@ type Statements = ReturnType<typeof createStatements>;
 export function compileSpanWriteSql(db: Kysely<DatabaseSchema>, rows: readonly SpansTable[]): SpanWriteSql {
   const span = rows[0];
   if (!span) throw new Error('compileSpanWriteSql needs a row to compile from.');
-  const trace = traceRow(span, 1, span.parent_span_id === null);
+  const trace = traceRow(span, spanTotals(span), span.parent_span_id === null);
   return {
     insertSpan: singleRowSql(insertSpansQuery(db, [span]), span),
     upsertRootTrace: singleRowSql(upsertRootTracesQuery(db, [trace]), trace),
@@ -172,24 +172,45 @@ function upsertRootTracesQuery(db: Kysely<DatabaseSchema>, rows: TracesTable[]) 
         model_used: eb.ref('excluded.model_used'),
         provider: eb.ref('excluded.provider'),
         latency_ms: eb.ref('excluded.latency_ms'),
-        input_tokens: eb.ref('excluded.input_tokens'),
-        output_tokens: eb.ref('excluded.output_tokens'),
-        cost_usd: eb.ref('excluded.cost_usd'),
         cache_hit: eb.ref('excluded.cache_hit'),
-        span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
         has_root: eb.ref('excluded.has_root'),
+        // The root's tags, unless it has none.
+        tags: sql<string>`case when excluded.tags = '[]' then traces.tags else excluded.tags end`,
+        ...addedTotals(eb),
       })),
     );
 }
 
-/** Spans without the root only add to the count of a trace that exists. */
+/**
+ * What every newly stored span adds to its trace, root or not: the count, tokens and cost (NULL until
+ * some span has them), and the session, user, release and environment if the trace has none yet.
+ */
+function addedTotals(eb: ExpressionBuilder<OnConflictDatabase<DatabaseSchema, 'traces'>, OnConflictTables<'traces'>>) {
+  const sum = (column: 'input_tokens' | 'output_tokens' | 'cost_usd') =>
+    sql<number | null>`case when ${sql.ref(`traces.${column}`)} is null and ${sql.ref(`excluded.${column}`)} is null then null else coalesce(${sql.ref(`traces.${column}`)}, 0) + coalesce(${sql.ref(`excluded.${column}`)}, 0) end`;
+  const first = (column: 'session_id' | 'user_id' | 'release' | 'environment') =>
+    sql<string | null>`coalesce(${sql.ref(`traces.${column}`)}, ${sql.ref(`excluded.${column}`)})`;
+  return {
+    span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+    cost_usd: sum('cost_usd'),
+    session_id: first('session_id'),
+    user_id: first('user_id'),
+    release: first('release'),
+    environment: first('environment'),
+  };
+}
+
+/** Spans without the root add to a trace; its summary waits for the root. */
 function upsertProvisionalTracesQuery(db: Kysely<DatabaseSchema>, rows: TracesTable[]) {
   return db
     .insertInto('traces')
     .values(rows)
     .onConflict((oc) =>
       oc.columns(['project_id', 'id']).doUpdateSet((eb) => ({
-        span_count: eb('traces.span_count', '+', eb.ref('excluded.span_count')),
+        tags: sql<string>`case when traces.tags = '[]' then excluded.tags else traces.tags end`,
+        ...addedTotals(eb),
       })),
     );
 }

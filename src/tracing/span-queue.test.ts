@@ -12,6 +12,7 @@ function span(id: string): Span {
     status: 'ok', keyId: null, modelRequested: 'm', modelUsed: 'm', provider: 'mock', attempts: [], fallbackUsed: false,
     cacheHit: false, stream: false, latencyMs: 1, timeToFirstTokenMs: null, inputTokens: 1, outputTokens: 1, costUsd: null,
     errorCode: null, errorMessage: null, bodyCapture: 'none', input: null, output: null, attributes: {},
+    sessionId: null, userId: null, tags: [], metadata: {}, release: null, environment: null, serviceName: null, events: [], truncated: false,
   };
 }
 

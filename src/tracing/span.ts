@@ -1,7 +1,21 @@
 import type { BodyCapture } from '../projects/project-store.ts';
 
 export type SpanStatus = 'ok' | 'error';
-export type SpanType = 'generation' | 'embedding' | 'span';
+
+/**
+ * What a span is. `generation` is an LLM call and `embedding` an embedding call; the rest follow the
+ * kinds of OpenInference and the OpenTelemetry GenAI conventions (src/ingest/README.md maps them).
+ */
+export const SPAN_KINDS = ['generation', 'embedding', 'retrieval', 'tool', 'agent', 'chain', 'workflow', 'guardrail', 'evaluator', 'other'] as const;
+export type SpanType = (typeof SPAN_KINDS)[number];
+
+/** A timestamped event inside a span (an OpenTelemetry span event). */
+export interface SpanEvent {
+  name: string;
+  /** Epoch ms. */
+  time: number;
+  attributes: Record<string, unknown>;
+}
 
 /** One attempt the router made on one target. */
 export interface Attempt {
@@ -54,6 +68,21 @@ export interface Span {
   output: unknown;
   /** Free-form attributes (OpenTelemetry-style keys). */
   attributes: Record<string, unknown>;
+  /** The application's session (conversation, thread) this span belongs to. */
+  sessionId: string | null;
+  /** The application's end user. */
+  userId: string | null;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  /** The application's release or version. */
+  release: string | null;
+  /** `production`, `staging`, … */
+  environment: string | null;
+  /** The service that reported the span (OpenTelemetry `service.name`); `operon` for the gateway. */
+  serviceName: string | null;
+  events: SpanEvent[];
+  /** True when a value was cut to the ingestion size limit. */
+  truncated: boolean;
 }
 
 /** A trace as listed: its root span's summary. */
@@ -74,6 +103,11 @@ export interface TraceSummary {
   costUsd: number | null;
   cacheHit: boolean;
   spanCount: number;
+  sessionId: string | null;
+  userId: string | null;
+  tags: string[];
+  release: string | null;
+  environment: string | null;
 }
 
 export interface Trace extends TraceSummary {

@@ -55,16 +55,33 @@ export function makeSpan(projectId: string, overrides: Partial<Span> = {}): Span
     input: { model: 'smart', messages: [{ role: 'user', content: 'Hi' }] },
     output: { role: 'assistant', content: 'Hello!' },
     attributes: { 'http.route': '/v1/chat/completions' },
+    sessionId: null,
+    userId: null,
+    tags: [],
+    metadata: {},
+    release: null,
+    environment: null,
+    serviceName: 'operon',
+    events: [],
+    truncated: false,
     ...overrides,
   };
 }
 
-function summaryOf(root: Span, spanCount: number): TraceSummary {
+/** The summary a trace of `spans` has: the root's, with the count, tokens and cost summed over all spans. */
+function summaryOf(root: Span, spans: Span[] | number): TraceSummary {
+  const all = typeof spans === 'number' ? [root] : spans;
+  const sum = (pick: (span: Span) => number | null) =>
+    all.reduce<number | null>((total, span) => (pick(span) === null ? total : (total ?? 0) + (pick(span) as number)), null);
   return {
     id: root.traceId, projectId: root.projectId, name: root.name, startedAt: root.startedAt, endedAt: root.endedAt,
     status: root.status, keyId: root.keyId, modelRequested: root.modelRequested, modelUsed: root.modelUsed,
-    provider: root.provider, latencyMs: root.latencyMs, inputTokens: root.inputTokens, outputTokens: root.outputTokens,
-    costUsd: root.costUsd, cacheHit: root.cacheHit, spanCount,
+    provider: root.provider, latencyMs: root.latencyMs, inputTokens: sum((span) => span.inputTokens),
+    outputTokens: sum((span) => span.outputTokens), costUsd: sum((span) => span.costUsd), cacheHit: root.cacheHit,
+    spanCount: typeof spans === 'number' ? spans : spans.length,
+    sessionId: all.find((span) => span.sessionId)?.sessionId ?? null, userId: all.find((span) => span.userId)?.userId ?? null,
+    tags: root.tags, release: all.find((span) => span.release)?.release ?? null,
+    environment: all.find((span) => span.environment)?.environment ?? null,
   };
 }
 
@@ -166,12 +183,12 @@ export function traceStoreContract(makeStore: () => Promise<TraceStoreFixture>):
 
     test('nested spans: the root gives the summary, spans come back in start order', async () => {
       const projectId = uid('proj');
-      const root = makeSpan(projectId, { type: 'span', name: 'agent.run', startedAt: T0, modelRequested: null, modelUsed: null });
+      const root = makeSpan(projectId, { type: 'agent', name: 'agent.run', startedAt: T0, modelRequested: null, modelUsed: null });
       const child = makeSpan(projectId, { traceId: root.traceId, parentSpanId: root.id, startedAt: T0 + 10, name: 'llm' });
       const grandchild = makeSpan(projectId, { traceId: root.traceId, parentSpanId: child.id, startedAt: T0 + 20, type: 'embedding', name: 'embed' });
       await store.writeSpans([grandchild, child, root]);
       const trace = await store.getTrace(projectId, root.traceId);
-      assert.deepEqual(trace, { ...summaryOf(root, 3), spans: [root, child, grandchild] });
+      assert.deepEqual(trace, { ...summaryOf(root, [root, child, grandchild]), spans: [root, child, grandchild] });
     });
 
     test('spans of one trace across batches: count adds up, the root sets the summary when it comes', async () => {
@@ -185,7 +202,30 @@ export function traceStoreContract(makeStore: () => Promise<TraceStoreFixture>):
       assert.deepEqual(provisional?.spans, [early]);
       await store.writeSpans([root]);
       await store.writeSpans([late]);
-      assert.deepEqual(await store.getTrace(projectId, root.traceId), { ...summaryOf(root, 3), spans: [root, early, late] });
+      assert.deepEqual(await store.getTrace(projectId, root.traceId), { ...summaryOf(root, [root, early, late]), spans: [root, early, late] });
+    });
+
+    test('observability fields round-trip, and the trace takes session, user, release and environment from whichever span names them', async () => {
+      const projectId = uid('proj');
+      const root = makeSpan(projectId, {
+        type: 'agent', name: 'support-agent', inputTokens: null, outputTokens: null, costUsd: null, modelRequested: null, modelUsed: null,
+        tags: ['beta', 'support'], metadata: { plan: 'pro', attempt: 2 }, serviceName: 'support-bot',
+        events: [{ name: 'exception', time: T0 + 3, attributes: { 'exception.message': 'boom' } }],
+      });
+      const tool = makeSpan(projectId, {
+        traceId: root.traceId, parentSpanId: root.id, type: 'tool', name: 'search', startedAt: T0 + 1, inputTokens: null, outputTokens: null,
+        costUsd: null, sessionId: 'sess-1', userId: 'user-9', release: '1.4.0', environment: 'production', truncated: true,
+      });
+      const llm = makeSpan(projectId, { traceId: root.traceId, parentSpanId: root.id, startedAt: T0 + 2, inputTokens: 100, outputTokens: 20, costUsd: 0.5 });
+      await store.writeSpans([tool]);
+      await store.writeSpans([llm, root]);
+      const trace = await store.getTrace(projectId, root.traceId);
+      assert.deepEqual(trace, { ...summaryOf(root, [root, tool, llm]), spans: [root, tool, llm] });
+      assert.equal(trace?.sessionId, 'sess-1');
+      assert.equal(trace?.userId, 'user-9');
+      assert.deepEqual(trace?.tags, ['beta', 'support']);
+      assert.equal(trace?.inputTokens, 100);
+      assert.equal(trace?.costUsd, 0.5);
     });
 
     test('writing the same spans again (a retried batch) neither duplicates nor recounts', async () => {

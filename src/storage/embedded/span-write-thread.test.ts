@@ -29,7 +29,7 @@ async function seedProject(database: Database): Promise<string> {
 }
 
 function span(projectId: string, id: string, traceId: string, parentSpanId: string | null = null): Span {
-  return newSpan({ id, traceId, projectId, type: 'span', name: `span ${id}`, startedAt: 1_000, endedAt: 1_050, status: 'ok', latencyMs: 50 }, { parentSpanId });
+  return newSpan({ id, traceId, projectId, type: 'other', name: `span ${id}`, startedAt: 1_000, endedAt: 1_050, status: 'ok', latencyMs: 50 }, { parentSpanId });
 }
 
 test('a file database writes span batches on its writer thread; :memory: has none', async () => {

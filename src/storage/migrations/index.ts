@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.ts';
+import * as observability from './0002-observability.ts';
 
 /**
  * Every migration, in order, by name. Names sort in the order they run; a new one is appended as
@@ -7,6 +8,7 @@ import * as initial from './0001-initial.ts';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-observability': observability,
 };
 
 export const migrationProvider: MigrationProvider = {
