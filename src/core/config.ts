@@ -199,6 +199,34 @@ export const configSchema = z
       })
       .strict()
       .default({ queueSize: 10_000, batchSize: 500, flushIntervalMs: 1_000, captureBodies: 'full' }),
+    /** Telemetry from applications: OTLP/HTTP at /v1/traces. */
+    ingest: z
+      .object({
+        /** Largest request body accepted, as sent (gzip or not). Oversized values inside are truncated, not refused. */
+        maxBodyBytes: positiveInt.default(64 * 1024 * 1024),
+        /** Largest body once un-gzipped (a guard against zip bombs). */
+        maxInflatedBytes: positiveInt.default(128 * 1024 * 1024),
+        /** Spans accepted but not yet stored, at most; past that, exports get 429 with Retry-After. */
+        maxPendingSpans: positiveInt.default(200_000),
+        /** Spans per storage write at most. */
+        batchSize: positiveInt.default(5_000),
+        /** Seconds clients are told to wait when refused (Retry-After). */
+        retryAfterSeconds: positiveInt.default(1),
+        /** A string value longer than this (bytes) is cut, and its span flagged as truncated. */
+        maxValueBytes: positiveInt.default(64 * 1024),
+        /** Attributes kept per span; the rest are dropped and the span flagged as truncated. */
+        maxAttributes: positiveInt.default(256),
+      })
+      .strict()
+      .default({
+        maxBodyBytes: 64 * 1024 * 1024,
+        maxInflatedBytes: 128 * 1024 * 1024,
+        maxPendingSpans: 200_000,
+        batchSize: 5_000,
+        retryAfterSeconds: 1,
+        maxValueBytes: 64 * 1024,
+        maxAttributes: 256,
+      }),
   })
   .strict();
 

@@ -20,6 +20,8 @@ import { createApp } from './app.ts';
 import { createNodeListener } from './node-listener.ts';
 import { chatHandlers } from './routes/gateway-routes.ts';
 import { createAuthenticator } from './authenticator.ts';
+import { createIngestQueue } from '../ingest/ingest-queue.ts';
+import { serveOtlpTraces } from './routes/otlp-exchange.ts';
 
 export interface ComposeOptions {
   config: OperonConfig;
@@ -116,11 +118,23 @@ export async function composeOperon(options: ComposeOptions) {
       traces: stores.traces,
       service,
       authenticator,
-      status: () => ({ version: VERSION, tracing: { ...queue.stats() }, cache: { ...cache.stats() } }),
+      status: () => ({ version: VERSION, tracing: { ...queue.stats() }, ingest: { ...ingest.stats() }, cache: { ...cache.stats() } }),
     },
   });
-  /** Node's request listener: the chat routes directly, the rest through Hono. */
-  const listener = createNodeListener(app.fetch, chatHandlers(gateway), logger);
+  const ingest = createIngestQueue({
+    store: stores.traces,
+    logger,
+    maxPendingSpans: config.ingest.maxPendingSpans,
+    batchSize: config.ingest.batchSize,
+    retryAfterSeconds: config.ingest.retryAfterSeconds,
+  });
+  const otlp = { authenticator, queue: ingest, clock, logger, prices, limits: config.ingest };
+  /** Node's request listener: the chat routes and OTLP ingestion directly, the rest through Hono. */
+  const listener = createNodeListener(
+    app.fetch,
+    { ...chatHandlers(gateway), '/v1/traces': (incoming, outgoing) => serveOtlpTraces(otlp, incoming, outgoing) },
+    logger,
+  );
 
   let closed = false;
   return {
@@ -131,11 +145,13 @@ export async function composeOperon(options: ComposeOptions) {
     service,
     stores,
     queue,
+    ingest,
     /** Flushes traces and usage, then closes storage. Safe to call twice. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       await queue.close();
+      await ingest.close();
       await limits.close();
       await database.close();
     },

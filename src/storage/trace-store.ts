@@ -69,6 +69,8 @@ export function createTraceStore(db: Kysely<DatabaseSchema>, options: TraceStore
       if (query.to !== undefined) select = select.where('started_at', '<', Math.ceil(query.to));
       if (query.status !== undefined) select = select.where('status', '=', query.status);
       if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
+      if (query.sessionId !== undefined) select = select.where('session_id', '=', query.sessionId);
+      if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
       const model = query.model;
       if (model !== undefined) {
         select = select.where((eb) => eb.or([eb('model_requested', '=', model), eb('model_used', '=', model)]));

@@ -228,6 +228,17 @@ export function traceStoreContract(makeStore: () => Promise<TraceStoreFixture>):
       assert.equal(trace?.costUsd, 0.5);
     });
 
+    test('traces filter by session and by user', async () => {
+      const projectId = uid('proj');
+      const first = makeSpan(projectId, { sessionId: 'sess-a', userId: 'u1', startedAt: T0 });
+      const second = makeSpan(projectId, { sessionId: 'sess-a', userId: 'u2', startedAt: T0 + 1 });
+      const third = makeSpan(projectId, { sessionId: 'sess-b', userId: 'u1', startedAt: T0 + 2 });
+      await store.writeSpans([first, second, third]);
+      assert.deepEqual(await listAll(store, { projectId, sessionId: 'sess-a', limit: 1 }), [second.traceId, first.traceId]);
+      assert.deepEqual(await listAll(store, { projectId, userId: 'u1', limit: 10 }), [third.traceId, first.traceId]);
+      assert.deepEqual(await listAll(store, { projectId, sessionId: 'sess-b', userId: 'u2', limit: 10 }), []);
+    });
+
     test('writing the same spans again (a retried batch) neither duplicates nor recounts', async () => {
       const projectId = uid('proj');
       const root = makeSpan(projectId);

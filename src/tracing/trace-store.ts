@@ -10,6 +10,8 @@ export interface TraceQuery {
   model?: string;
   status?: SpanStatus;
   keyId?: string;
+  sessionId?: string;
+  userId?: string;
   /** 1–200. */
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */

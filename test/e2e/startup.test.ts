@@ -156,3 +156,40 @@ test('a port already in use is reported with what to do', TIMEOUT, async (t) => 
   first.child.kill('SIGTERM');
   assert.equal((await first.exited).code, 0);
 });
+
+test('spans acknowledged by /v1/traces survive the process being killed (SIGKILL) right after the answer', TIMEOUT, async (t) => {
+  const cwd = tempDir(t);
+  const first = operon(t, cwd, ['up', '--port', '0']);
+  const banner = await first.waitFor('Stop with Ctrl+C.');
+  const base = /Operon is running on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+  const key = /Admin API key \(shown once, store it now\): (opk_\S+)/.exec(banner)![1]!;
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: 50 }, (_, index) => ({
+    traceId: 'e'.repeat(31) + (index % 5).toString(16),
+    spanId: index.toString(16).padStart(16, '0').replace(/^0/, 'f'),
+    name: `step ${index}`,
+    startTimeUnixNano: String(now),
+    endTimeUnixNano: String(now + 1_000_000n),
+  }));
+  const response = await fetch(`${base}/v1/traces`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }),
+  });
+  assert.equal(response.status, 200);
+  first.child.kill('SIGKILL');
+  assert.equal((await first.exited).signal, 'SIGKILL');
+
+  const second = operon(t, cwd, ['up', '--port', '0']);
+  const again = await second.waitFor('Stop with Ctrl+C.');
+  const secondBase = /Operon is running on (http:\/\/127\.0\.0\.1:\d+)/.exec(again)![1];
+  let stored = 0;
+  for (let trace = 0; trace < 5; trace++) {
+    const answer = await fetch(`${secondBase}/api/traces/${'e'.repeat(31)}${trace.toString(16)}`, { headers: { Authorization: `Bearer ${key}` } });
+    assert.equal(answer.status, 200);
+    stored += ((await answer.json()) as { spanCount: number }).spanCount;
+  }
+  assert.equal(stored, 50, 'every acknowledged span is there after the crash');
+  second.child.kill('SIGTERM');
+  assert.equal((await second.exited).code, 0);
+});

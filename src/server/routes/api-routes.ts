@@ -124,6 +124,8 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps):
         model: query.model,
         status: query.status,
         keyId: query.key_id,
+        sessionId: query.session_id,
+        userId: query.user_id,
         limit: query.limit,
         cursor: query.cursor,
       });

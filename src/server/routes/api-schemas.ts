@@ -81,6 +81,8 @@ export const traceQuerySchema = z.object({
   model: z.string().optional().openapi({ description: 'Matches the model asked for or the model used' }),
   status: z.enum(['ok', 'error']).optional(),
   key_id: z.string().optional(),
+  session_id: z.string().optional().openapi({ description: 'Traces of one session (the sessions view)' }),
+  user_id: z.string().optional().openapi({ description: 'Traces of one end user (the users view)' }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional().openapi({ description: 'nextCursor from the previous page' }),
 });
@@ -102,6 +104,11 @@ const traceSummaryShape = {
   costUsd: z.number().nullable(),
   cacheHit: z.boolean(),
   spanCount: z.number(),
+  sessionId: z.string().nullable(),
+  userId: z.string().nullable(),
+  tags: z.array(z.string()),
+  release: z.string().nullable(),
+  environment: z.string().nullable(),
 };
 
 export const tracePageSchema = z
@@ -116,6 +123,9 @@ export const statusSchema = z
   .object({
     version: z.string(),
     tracing: z.object({ enqueued: z.number(), written: z.number(), dropped: z.number(), failedWrites: z.number(), pending: z.number() }),
+    ingest: z
+      .object({ written: z.number(), refused: z.number(), failed: z.number(), pending: z.number(), writes: z.number() })
+      .describe('OTLP ingestion: spans stored, refused for backpressure (429), failed writes (503), waiting now.'),
     cache: z.record(z.string(), z.number()),
   })
   .openapi('Status');
