@@ -219,7 +219,7 @@ describe('operon client: scores', () => {
       ids = operon.currentTrace();
       await operon.score({ name: 'helpful', value: true, comment: 'thumbs up' });
     });
-    const request = receiver.requests.find((item) => item.path === '/api/scores');
+    const request = receiver.requests.find((item) => item.path === '/v1/scores');
     assert.equal(request?.method, 'POST');
     assert.equal(request?.headers.authorization, 'Bearer opk_test_key');
     assert.equal(request?.headers['content-type'], 'application/json');

@@ -17,7 +17,7 @@ export interface ScoreInput {
   comment?: string;
 }
 
-/** The body of `POST /api/scores`. */
+/** The body of `POST /v1/scores`. */
 export interface ScoreBody {
   traceId: string;
   spanId?: string;
@@ -66,7 +66,7 @@ class ScoreRejected extends Error {
 }
 
 /**
- * Posts scores to `${baseUrl}/api/scores`, once each, off the caller's path. Promises it returns
+ * Posts scores to `${baseUrl}/v1/scores`, once each, off the caller's path. Promises it returns
  * never reject; failures are counted in `scoresDropped` and reported through the diagnostics.
  */
 export class ScoreSender {
@@ -77,7 +77,7 @@ export class ScoreSender {
 
   constructor(options: ScoreSenderOptions) {
     this.#options = options;
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/api/scores`;
+    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/scores`;
   }
 
   /** Scores in flight. */

@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { OperonError, toOperonError } from '../core/errors.ts';
 import { formatPath } from '../core/config-loader.ts';
@@ -6,6 +7,7 @@ import { toOpenAIErrorBody } from '../gateway/wire/index.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorHeaders, httpStatusOf } from './error-response.ts';
 import { registerApiRoutes, type ApiRouteDeps } from './routes/api-routes.ts';
+import { registerIngestRoutes, type IngestRouteDeps } from './routes/ingest-routes.ts';
 import { registerGatewayRoutes, type GatewayRouteDeps } from './routes/gateway-routes.ts';
 
 export interface AppDeps {
@@ -15,6 +17,8 @@ export interface AppDeps {
   checkReady(): Promise<void>;
   gateway: GatewayRouteDeps;
   api: ApiRouteDeps;
+  /** Native ingestion and scores; absent in apps built without ingestion. */
+  ingest?: IngestRouteDeps;
 }
 
 /**
@@ -41,7 +45,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   app.onError((thrown, c) => {
-    const error = toOperonError(thrown);
+    const error = fromHono(thrown) ?? toOperonError(thrown);
     if (error.kind === 'internal') deps.logger.error({ err: thrown, path: c.req.path }, 'request failed');
     return c.newResponse(JSON.stringify(toOpenAIErrorBody(error)), httpStatusOf(error) as 400, errorHeaders(error));
   });
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   registerGatewayRoutes(app, deps.gateway);
   registerApiRoutes(app, deps.api);
+  if (deps.ingest) registerIngestRoutes(app, deps.ingest);
 
   // The API description is not public either: any valid key may read it.
   app.use('/openapi.json', async (c, next) => {
@@ -84,4 +89,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     info: { title: 'Operon', version: deps.version, description: 'LLM gateway and management API of Operon.' },
   });
   return app;
+}
+
+/**
+ * Hono's own refusals (a malformed JSON body, for one) are the caller's fault, not Operon's: they keep
+ * their 4xx meaning, with a message that says what to send.
+ */
+function fromHono(thrown: unknown): OperonError | undefined {
+  if (!(thrown instanceof HTTPException) || thrown.status >= 500) return undefined;
+  const malformed = /malformed json/i.test(thrown.message);
+  return new OperonError({
+    code: malformed ? 'invalid_json' : 'invalid_request',
+    kind: thrown.status === 413 ? 'payload_too_large' : 'invalid_request',
+    blame: 'user',
+    message: malformed
+      ? 'The request body is not valid JSON. Send a JSON object with Content-Type: application/json (see /openapi.json).'
+      : `${thrown.message || 'Invalid request'}. See /openapi.json for the expected request.`,
+    cause: thrown,
+  });
 }

@@ -108,6 +108,13 @@ export async function composeOperon(options: ComposeOptions) {
     embed,
     listModels: () => router.listModels(),
   };
+  const ingest = createIngestQueue({
+    store: stores.traces,
+    logger,
+    maxPendingSpans: config.ingest.maxPendingSpans,
+    batchSize: config.ingest.batchSize,
+    retryAfterSeconds: config.ingest.retryAfterSeconds,
+  });
   const app = createApp({
     logger,
     version: VERSION,
@@ -120,13 +127,7 @@ export async function composeOperon(options: ComposeOptions) {
       authenticator,
       status: () => ({ version: VERSION, tracing: { ...queue.stats() }, ingest: { ...ingest.stats() }, cache: { ...cache.stats() } }),
     },
-  });
-  const ingest = createIngestQueue({
-    store: stores.traces,
-    logger,
-    maxPendingSpans: config.ingest.maxPendingSpans,
-    batchSize: config.ingest.batchSize,
-    retryAfterSeconds: config.ingest.retryAfterSeconds,
+    ingest: { authenticator, queue: ingest, scores: stores.scores, prices, clock, ids, maxBodyBytes: config.ingest.maxBodyBytes },
   });
   const otlp = { authenticator, queue: ingest, clock, logger, prices, limits: config.ingest };
   /** Node's request listener: the chat routes and OTLP ingestion directly, the rest through Hono. */

@@ -2,6 +2,8 @@ import { Kysely, sql } from 'kysely';
 import type { ProjectStore } from '../projects/project-store.ts';
 import type { UsageStore } from '../projects/usage-store.ts';
 import type { TraceStore } from '../tracing/trace-store.ts';
+import type { ScoreStore } from '../tracing/score-store.ts';
+import { createScoreStore } from './score-store.ts';
 import type { Database } from './database.ts';
 import { createProjectStore } from './project-store.ts';
 import type { DatabaseSchema } from './schema.ts';
@@ -28,6 +30,7 @@ export interface Stores {
   projects: ProjectStore;
   usage: UsageStore;
   traces: TraceStore;
+  scores: ScoreStore;
   /** Resolves when the database answers a trivial query (readiness checks); rejects otherwise. */
   ping(): Promise<void>;
 }
@@ -40,6 +43,7 @@ export function createStores(database: Database | Kysely<DatabaseSchema>): Store
     projects: createProjectStore(db),
     usage: createUsageStore(db),
     traces: createTraceStore(db, spanWriter ? { writeRows: (rows) => spanWriter.write(rows) } : {}),
+    scores: createScoreStore(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -107,13 +107,21 @@ export interface TraceGroupTotals {
   environment: string | null;
 }
 
+/**
+ * Spans whose tokens and cost add up to the trace's: the model calls themselves. Wrappers around them
+ * (an agent span or the Vercel AI SDK's `ai.generateText`, which repeat their children's usage) would
+ * count it twice.
+ */
+const COUNTED_TYPES: ReadonlySet<string> = new Set(['generation', 'embedding']);
+
 /** The totals of one span alone. */
 export function spanTotals(row: SpansTable): TraceGroupTotals {
+  const counted = COUNTED_TYPES.has(row.type);
   return {
     spanCount: 1,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    costUsd: row.cost_usd,
+    inputTokens: counted ? row.input_tokens : null,
+    outputTokens: counted ? row.output_tokens : null,
+    costUsd: counted ? row.cost_usd : null,
     sessionId: row.session_id,
     userId: row.user_id,
     release: row.release,

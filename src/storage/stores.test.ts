@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { projectStoreContract } from '../projects/project-store.contract.ts';
 import { usageStoreContract } from '../projects/usage-store.contract.ts';
 import { traceStoreContract } from '../tracing/trace-store.contract.ts';
+import { scoreStoreContract } from '../tracing/score-store.contract.ts';
 import { createStores } from './index.ts';
 import { openTestDatabase, postgresTestUrl, POSTGRES_TEST_URL_HINT, type TestBackend } from './test-databases.ts';
 
@@ -27,6 +28,10 @@ function contracts(backend: TestBackend): void {
   traceStoreContract(async () => {
     const { stores, close } = await open();
     return { store: stores.traces, close };
+  });
+  scoreStoreContract(backend, async () => {
+    const { stores, close } = await open();
+    return { store: stores.scores, close };
   });
 }
 

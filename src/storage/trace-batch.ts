@@ -49,10 +49,11 @@ export function traceUpserts(inserted: readonly SpansTable[]): { withRoot: Trace
 const plus = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
 
 function addTotals(totals: TraceGroupTotals, row: SpansTable): void {
+  const own = spanTotals(row);
   totals.spanCount += 1;
-  totals.inputTokens = plus(totals.inputTokens, row.input_tokens);
-  totals.outputTokens = plus(totals.outputTokens, row.output_tokens);
-  totals.costUsd = plus(totals.costUsd, row.cost_usd);
+  totals.inputTokens = plus(totals.inputTokens, own.inputTokens);
+  totals.outputTokens = plus(totals.outputTokens, own.outputTokens);
+  totals.costUsd = plus(totals.costUsd, own.costUsd);
   totals.sessionId ??= row.session_id;
   totals.userId ??= row.user_id;
   totals.release ??= row.release;

@@ -71,8 +71,10 @@ export function makeSpan(projectId: string, overrides: Partial<Span> = {}): Span
 /** The summary a trace of `spans` has: the root's, with the count, tokens and cost summed over all spans. */
 function summaryOf(root: Span, spans: Span[] | number): TraceSummary {
   const all = typeof spans === 'number' ? [root] : spans;
+  // Only model calls count: a wrapper span repeats its children's usage.
+  const counted = all.filter((span) => span.type === 'generation' || span.type === 'embedding');
   const sum = (pick: (span: Span) => number | null) =>
-    all.reduce<number | null>((total, span) => (pick(span) === null ? total : (total ?? 0) + (pick(span) as number)), null);
+    counted.reduce<number | null>((total, span) => (pick(span) === null ? total : (total ?? 0) + (pick(span) as number)), null);
   return {
     id: root.traceId, projectId: root.projectId, name: root.name, startedAt: root.startedAt, endedAt: root.endedAt,
     status: root.status, keyId: root.keyId, modelRequested: root.modelRequested, modelUsed: root.modelUsed,
@@ -226,6 +228,17 @@ export function traceStoreContract(makeStore: () => Promise<TraceStoreFixture>):
       assert.deepEqual(trace?.tags, ['beta', 'support']);
       assert.equal(trace?.inputTokens, 100);
       assert.equal(trace?.costUsd, 0.5);
+    });
+
+    test('a wrapper span repeating its children\'s usage does not count it twice in the trace', async () => {
+      const projectId = uid('proj');
+      const wrapper = makeSpan(projectId, { type: 'agent', name: 'ai.generateText', inputTokens: 30, outputTokens: 5, costUsd: 0.3 });
+      const call = makeSpan(projectId, { traceId: wrapper.traceId, parentSpanId: wrapper.id, name: 'ai.generateText.doGenerate', inputTokens: 30, outputTokens: 5, costUsd: 0.3 });
+      await store.writeSpans([wrapper, call]);
+      const trace = await store.getTrace(projectId, wrapper.traceId);
+      assert.equal(trace?.inputTokens, 30);
+      assert.equal(trace?.outputTokens, 5);
+      assert.equal(trace?.costUsd, 0.3);
     });
 
     test('traces filter by session and by user', async () => {

@@ -1,6 +1,6 @@
 /**
  * A stand-in for the Operon server in the SDK's tests: a node:http server on 127.0.0.1 (port 0)
- * that records `/v1/traces` and `/api/scores` requests, decodes OTLP/JSON span batches, and answers
+ * that records `/v1/traces` and `/v1/scores` requests, decodes OTLP/JSON span batches, and answers
  * with a scripted status. Test support only; not exported from `operon/sdk`.
  */
 import { once } from 'node:events';
@@ -175,7 +175,7 @@ export class FakeOperonReceiver {
 
   scores(): unknown[] {
     return this.requests
-      .filter((request) => request.path === '/api/scores')
+      .filter((request) => request.path === '/v1/scores')
       .map((request) => JSON.parse(request.body.toString('utf8')));
   }
 
