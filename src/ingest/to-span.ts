@@ -49,7 +49,7 @@ export function toSpan(ingested: IngestedSpan, context: IngestContext): Span {
     input: ingested.input === null || ingested.input === undefined ? null : captureBody(context.captureBodies, ingested.input),
     output: ingested.output === null || ingested.output === undefined ? null : captureBody(context.captureBodies, ingested.output),
     attributes: {
-      ...ingested.attributes,
+      ...withoutBodies(ingested.attributes),
       ...(Object.keys(ingested.resourceAttributes).length > 0 ? { 'operon.resource': ingested.resourceAttributes } : {}),
       ...(ingested.scope ? { 'operon.scope': ingested.scope } : {}),
     },
@@ -63,6 +63,30 @@ export function toSpan(ingested: IngestedSpan, context: IngestContext): Span {
     events: ingested.events,
     truncated: ingested.truncated,
   };
+}
+
+/**
+ * Attributes that carry prompts, completions, tool arguments or results: they become the span's input
+ * and output, which the project's body capture keeps, redacts or drops. Kept in the attributes too,
+ * they would escape that setting (and be stored twice).
+ */
+const BODY_KEYS = new Set([
+  'gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.prompt', 'gen_ai.completion',
+  'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'input.value', 'output.value', 'tool.call.arguments', 'tool.call.result',
+  'ai.prompt', 'ai.prompt.messages', 'ai.response.text', 'ai.response.object', 'ai.response.toolCalls', 'ai.result.text',
+  'ai.result.object', 'ai.result.toolCalls', 'ai.toolCall.args', 'ai.toolCall.result', 'ai.value', 'ai.values', 'ai.embedding', 'ai.embeddings',
+]);
+const BODY_PREFIXES = ['llm.input_messages.', 'llm.output_messages.', 'gen_ai.prompt.', 'gen_ai.completion.', 'retrieval.documents.', 'embedding.embeddings.', 'llm.prompts.'];
+
+function withoutBodies(attributes: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in attributes) {
+    if (BODY_KEYS.has(key) || BODY_PREFIXES.some((prefix) => key.startsWith(prefix))) {
+      out ??= { ...attributes };
+      delete out[key];
+    }
+  }
+  return out ?? attributes;
 }
 
 function price(span: IngestedSpan, prices: PriceLookup): number | null {

@@ -81,8 +81,13 @@ export function cachedInsert<Row extends object, Result = never>(
  * (so that a writer can bind other rows to it); throws otherwise.
  */
 export function singleRowSql(query: Compilable<unknown>, row: object): string {
+  return rowsSql(query, [row]);
+}
+
+/** `singleRowSql` for a statement built for several rows: their values, row after row, in key order. */
+export function rowsSql(query: Compilable<unknown>, rows: readonly object[]): string {
   const compiled = query.compile();
-  if (!sameValues(compiled.parameters, bindValues([row]))) {
+  if (!sameValues(compiled.parameters, bindValues(rows))) {
     throw new Error(`The statement binds other values than its row's, so it cannot be reused for other rows: ${compiled.sql}`);
   }
   return compiled.sql;

@@ -4,9 +4,9 @@ import type { Span } from '../tracing/span.ts';
 import type { TracePage, TraceQuery, TraceStore } from '../tracing/trace-store.ts';
 import type { DatabaseSchema, SpansTable, TracesTable } from './schema.ts';
 import { decodeCursor, encodeCursor, rowToSpan, rowToSummary, spanTotals, traceRow } from './span-rows.ts';
-import type { SpanWriteSql } from './embedded/span-write-protocol.ts';
+import { MULTI_ROW_SPANS, type SpanWriteSql } from './embedded/span-write-protocol.ts';
 import { traceUpserts, uniqueRows } from './trace-batch.ts';
-import { cachedInsert, singleRowSql } from './insert-cache.ts';
+import { cachedInsert, rowsSql, singleRowSql } from './insert-cache.ts';
 import { chunk, rowsPerInsert } from './sql-util.ts';
 
 /**
@@ -135,6 +135,7 @@ export function compileSpanWriteSql(db: Kysely<DatabaseSchema>, rows: readonly S
   const trace = traceRow(span, spanTotals(span), span.parent_span_id === null);
   return {
     insertSpan: singleRowSql(insertSpansQuery(db, [span]), span),
+    insertSpans: rowsSql(insertSpansQuery(db, Array<SpansTable>(MULTI_ROW_SPANS).fill(span)), Array<SpansTable>(MULTI_ROW_SPANS).fill(span)),
     upsertRootTrace: singleRowSql(upsertRootTracesQuery(db, [trace]), trace),
     upsertProvisionalTrace: singleRowSql(upsertProvisionalTracesQuery(db, [trace]), trace),
     spanColumns: Object.keys(span),

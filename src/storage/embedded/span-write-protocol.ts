@@ -9,13 +9,24 @@ import type { SpansTable } from '../schema.ts';
 export interface SpanWriteSql {
   /** Single-row span insert that skips a stored (project, id) and returns the id when it wrote one. */
   insertSpan: string;
+  /** The same for `MULTI_ROW_SPANS` rows at once: one statement per chunk costs less than one per row. */
+  insertSpans: string;
   /** Single-row trace upserts (see trace-store.ts). */
   upsertRootTrace: string;
   upsertProvisionalTrace: string;
   /** Row keys in the order the statements bind them. */
   spanColumns: string[];
   traceColumns: string[];
+  /**
+   * Single-row metrics rollup upsert (metrics-rollup-sql.ts) and its row's keys. Absent, no rollups are
+   * kept: only the metrics benchmark's baseline leaves it out.
+   */
+  upsertRollup?: string;
+  rollupColumns?: string[];
 }
+
+/** Rows per multi-row span insert (37 columns each, far under SQLite's 32,766 parameters). */
+export const MULTI_ROW_SPANS = 32;
 
 export interface SpanWriteRequest {
   id: number;

@@ -51,6 +51,19 @@ test('a file database writes span batches on its writer thread; :memory: has non
   });
 });
 
+test('batches past the multi-row chunk size skip stored spans row by row, so a retry adds only what is new', async () => {
+  await withFileDatabase(async (database) => {
+    const projectId = await seedProject(database);
+    const { traces } = createStores(database);
+    const first = Array.from({ length: 70 }, (_, index) => span(projectId, `spn_${index}`, 'trc_many', index === 0 ? null : 'spn_0'));
+    await traces.writeSpans(first);
+    const more = Array.from({ length: 5 }, (_, index) => span(projectId, `spn_new_${index}`, 'trc_many', 'spn_0'));
+    await traces.writeSpans([...first.slice(0, 20), ...more, ...first.slice(20)]);
+    assert.equal((await traces.getTrace(projectId, 'trc_many'))?.spanCount, 75);
+    assert.equal((await traces.getTrace(projectId, 'trc_many'))?.spans.length, 75);
+  });
+});
+
 test('a batch the database refuses fails with a retryable error naming the cause, and the thread keeps going', async () => {
   await withFileDatabase(async (database) => {
     const projectId = await seedProject(database);

@@ -32,10 +32,10 @@ export interface SpanWriteThreadOptions {
 }
 
 /**
- * The thread's heap: it holds one batch at a time, so a small young generation keeps the process's
- * memory down without slowing it.
+ * The thread's heap: it holds one batch at a time. A 2 MB young generation cost ~10 % of the thread's
+ * time in GC on 5,000-span ingestion batches; 16 MB is grown into only under such load.
  */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 512 };
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
 export function createSpanWriteThread(options: SpanWriteThreadOptions): SpanWriteThread {
   let worker: Worker | undefined;

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SpansTable, TracesTable } from '../schema.ts';
 import { traceUpserts } from '../trace-batch.ts';
 import { bindable, openSqlite } from './open-sqlite.ts';
-import type { SpanWriteReply, SpanWriteRequest, SpanWriteSql, SpanWriteWorkerData } from './span-write-protocol.ts';
+import { MULTI_ROW_SPANS, type SpanWriteReply, type SpanWriteRequest, type SpanWriteSql, type SpanWriteWorkerData } from './span-write-protocol.ts';
 
 /**
  * The embedded store's span writer thread: one SQLite connection of its own, one transaction per batch.
@@ -14,6 +14,7 @@ import type { SpanWriteReply, SpanWriteRequest, SpanWriteSql, SpanWriteWorkerDat
 
 interface Prepared {
   insertSpan: StatementSync;
+  insertSpans: StatementSync;
   upsertRootTrace: StatementSync;
   upsertProvisionalTrace: StatementSync;
   sql: SpanWriteSql;
@@ -41,6 +42,7 @@ port.on('message', (request: SpanWriteRequest) => {
 function prepare(sql: SpanWriteSql): Prepared {
   return {
     insertSpan: database.prepare(sql.insertSpan),
+    insertSpans: database.prepare(sql.insertSpans),
     upsertRootTrace: database.prepare(sql.upsertRootTrace),
     upsertProvisionalTrace: database.prepare(sql.upsertProvisionalTrace),
     sql,
@@ -52,7 +54,18 @@ function write(statements: Prepared, rows: SpansTable[]): void {
   database.exec('BEGIN IMMEDIATE');
   try {
     const inserted: SpansTable[] = [];
-    for (const row of rows) {
+    let next = 0;
+    for (; next + MULTI_ROW_SPANS <= rows.length; next += MULTI_ROW_SPANS) {
+      const chunk = rows.slice(next, next + MULTI_ROW_SPANS);
+      const written = statements.insertSpans.all(...bindable(chunk.flatMap((row) => values(row, spanColumns)))) as { id: string }[];
+      if (written.length === chunk.length) inserted.push(...chunk);
+      else {
+        const ids = new Set(written.map((row) => row.id));
+        inserted.push(...chunk.filter((row) => ids.has(row.id)));
+      }
+    }
+    for (; next < rows.length; next++) {
+      const row = rows[next] as SpansTable;
       if (statements.insertSpan.get(...bindable(values(row, spanColumns))) !== undefined) inserted.push(row);
     }
     const { withRoot, withoutRoot } = traceUpserts(inserted);
