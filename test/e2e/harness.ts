@@ -9,6 +9,9 @@ import type { OperonConfigInput } from '../../src/core/config.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { ApiKeyScope, Project } from '../../src/projects/project-store.ts';
 import { composeOperon, type Operon } from '../../src/server/compose.ts';
+import { openDatabase, type Database } from '../../src/storage/index.ts';
+import { POSTGRES_TEST_URL_HINT, postgresTestUrl, randomSchemaName } from '../../src/storage/test-databases.ts';
+import { sql } from 'kysely';
 import type { Trace } from '../../src/tracing/span.ts';
 
 /**
@@ -23,6 +26,11 @@ import type { Trace } from '../../src/tracing/span.ts';
  * await operon.close();
  */
 export interface StartOptions {
+  /**
+   * Where Operon keeps its state: embedded SQLite in a temp folder (default), or the PostgreSQL server of
+   * OPERON_TEST_DATABASE_URL in a fresh schema (dropped on close).
+   */
+  backend?: 'sqlite' | 'postgres';
   clock?: Clock;
   random?: () => number;
   env?: Record<string, string | undefined>;
@@ -55,7 +63,23 @@ export async function startOperon(config: OperonConfigInput = {}, options: Start
       retries: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0, ...config.routing?.retries },
     },
   });
-  const operon = await composeOperon({ config: parsed, env: options.env ?? {}, logger: silentLogger(), clock: options.clock, random: options.random });
+  let dropSchema: (() => Promise<void>) | undefined;
+  let database: Database | undefined;
+  if (options.backend === 'postgres') {
+    const databaseUrl = postgresTestUrl();
+    if (!databaseUrl) throw new Error(`This test runs on PostgreSQL: ${POSTGRES_TEST_URL_HINT}.`);
+    const schema = randomSchemaName();
+    database = await openDatabase({ databaseUrl, schema });
+    dropSchema = async () => {
+      const admin = await openDatabase({ databaseUrl });
+      try {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+      } finally {
+        await admin.close();
+      }
+    };
+  }
+  const operon = await composeOperon({ config: parsed, env: options.env ?? {}, logger: silentLogger(), clock: options.clock, random: options.random, ...(database ? { database } : {}) });
   const { project, adminKey } = await operon.service.bootstrap();
   if (!adminKey) throw new Error('expected a fresh store');
   const server = createServer(operon.listener);
@@ -85,6 +109,8 @@ export async function startOperon(config: OperonConfigInput = {}, options: Start
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await operon.close();
+      await database?.close();
+      await dropSchema?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
