@@ -3,7 +3,7 @@ import { toOperonError } from '../core/errors.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type { ChatRequest, ChatResult, ChatStreamPart } from '../providers/chat-model.ts';
 import { StreamAssembler } from './stream-assembler.ts';
-import { captureBody } from '../tracing/body-capture.ts';
+import { captureBodyAsJson } from '../tracing/body-capture.ts';
 import type { Span } from '../tracing/span.ts';
 import type { SpanQueue } from '../tracing/span-queue.ts';
 import type { CallContext, ChatMiddleware } from './pipeline.ts';
@@ -86,8 +86,8 @@ export function createTracingLayer(options: TracingLayerOptions): ChatMiddleware
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
       bodyCapture: mode,
-      input: captureBody(mode, { ...request, model: context.requestedModel }),
-      output: outcome.result ? captureBody(mode, outcome.result) : null,
+      input: captureBodyAsJson(mode, { ...request, model: context.requestedModel }),
+      output: outcome.result ? captureBodyAsJson(mode, outcome.result) : null,
       attributes: {
         'gen_ai.operation.name': 'chat',
         'operon.wire': context.wire,

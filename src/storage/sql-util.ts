@@ -1,3 +1,4 @@
+import { CapturedJson } from '../tracing/body-capture.ts';
 /** Small helpers the stores share: constraint errors of both drivers, JSON columns, batching. */
 
 /** PostgreSQL SQLSTATE and SQLite extended result codes for the constraint errors the stores map. */
@@ -24,6 +25,7 @@ export function isForeignKeyViolation(error: unknown): boolean {
 
 /** JSON text for a column; `null`/`undefined` become SQL NULL. */
 export function toJsonOrNull(value: unknown): string | null {
+  if (value instanceof CapturedJson) return value.json;
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 

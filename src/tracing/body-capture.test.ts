@@ -25,3 +25,14 @@ test('redacted keeps structure but hides every content string', () => {
   assert.deepEqual(redacted.tools[0]?.parameters, { type: 'object' });
   assert.doesNotMatch(JSON.stringify(redacted), /4111|secret/);
 });
+
+test('a body captured as JSON is one string, and serializes back to the captured body', async () => {
+  const { captureBodyAsJson, CapturedJson } = await import('./body-capture.ts');
+  const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'secret plan' }] }] };
+  const full = captureBodyAsJson('full', body);
+  assert.ok(full instanceof CapturedJson);
+  assert.equal(full.json, JSON.stringify(body));
+  assert.deepEqual(JSON.parse(JSON.stringify({ input: full })), { input: body });
+  assert.doesNotMatch(captureBodyAsJson('redacted', body)?.json ?? '', /secret/);
+  assert.equal(captureBodyAsJson('none', body), null);
+});

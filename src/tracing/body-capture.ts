@@ -16,6 +16,28 @@ export function captureBody(mode: BodyCapture, body: unknown): unknown {
   return redact(body, undefined);
 }
 
+/**
+ * A captured body already serialized: the span holds one string instead of the request's and the
+ * response's object graphs while it waits in the queue. Under load spans wait long enough to outlive
+ * V8's young generation, and promoted object graphs made the old space (and the process) tens of MB
+ * bigger; one string per body is a fraction of that. `JSON.stringify` of a span still writes the body.
+ */
+export class CapturedJson {
+  readonly json: string;
+  constructor(json: string) {
+    this.json = json;
+  }
+  toJSON(): unknown {
+    return JSON.parse(this.json);
+  }
+}
+
+/** `captureBody`, serialized at once (see `CapturedJson`); null when nothing is kept. */
+export function captureBodyAsJson(mode: BodyCapture, body: unknown): CapturedJson | null {
+  const captured = captureBody(mode, body);
+  return captured === null || captured === undefined ? null : new CapturedJson(JSON.stringify(captured));
+}
+
 /** Keys whose string values are structure, not content, and so are kept under `redacted`. */
 const STRUCTURAL_KEYS = new Set(['role', 'type', 'name', 'id', 'toolCallId', 'model', 'finishReason', 'detail', 'index']);
 
