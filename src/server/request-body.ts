@@ -36,38 +36,15 @@ export function readRawBody(incoming: IncomingMessage, maxBytes: number, limitNa
  * Reads and parses a JSON request body straight from Node's request (no web-stream conversion on the
  * hot path), refusing bodies over `maxBytes` with a 413 as soon as they pass the limit.
  */
-export function readJsonBody(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(incoming.headers['content-length']);
-    if (declared > maxBytes) return reject(tooLarge(maxBytes));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    incoming.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        failed = true;
-        incoming.resume();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    incoming.on('error', (error) => {
-      if (!failed) reject(invalidRequest(`Could not read the request body: ${error.message}.`, undefined, error));
-    });
-    incoming.on('end', () => {
-      if (failed) return;
-      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return reject(invalidRequest('The request body is empty. Send a JSON object with Content-Type: application/json.'));
-      try {
-        resolve(JSON.parse(text));
-      } catch (error) {
-        reject(invalidRequest(`The request body is not valid JSON: ${(error as Error).message}. Check the quoting and commas.`, undefined, error));
-      }
-    });
-  });
+export async function readJsonBody(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const body = await readRawBody(incoming, maxBytes);
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw invalidRequest('The request body is empty. Send a JSON object with Content-Type: application/json.');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}. Check the quoting and commas.`, undefined, error);
+  }
 }
 
 function tooLarge(maxBytes: number, limitName = 'server.maxBodyBytes'): OperonError {
