@@ -1,6 +1,6 @@
 /**
  * Import boundaries of Operon (see ARCHITECTURE.md). Imports point down:
- *   core → providers, projects, tracing → ingest → gateway → storage → server → cli;  sdk sees only core
+ *   core → providers, projects, tracing → metrics, ingest, retention → alerts → gateway → storage → server → cli;  sdk sees only core
  * `testing/` (the mock provider and fake upstreams for users' tests) may use everything below server.
  * Run: npm run lint:deps (part of npm test).
  */
@@ -21,12 +21,15 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    layer('core', ['providers', 'projects', 'tracing', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing'], 'core is the base: errors, clock, ids, logger, config. It imports nothing internal.'),
-    layer('providers', ['projects', 'tracing', 'gateway', 'storage', 'server', 'cli', 'sdk'], 'Providers only know the provider port and core.'),
-    layer('projects', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing'], 'Project domain: ports and rules, no backends.'),
-    layer('tracing', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'ingest'], 'Tracing domain: spans, queue, cost; ports only.'),
-    layer('ingest', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing'], 'Ingestion decodes telemetry (OTLP, native batches) into spans; it knows tracing and core, nothing of HTTP or storage.'),
-    layer('sdk', ['providers', 'projects', 'tracing', 'ingest', 'gateway', 'storage', 'server', 'cli', 'testing'], 'The SDK runs inside users\' applications: it speaks to Operon over HTTP only and imports nothing but core.'),
+    layer('core', ['providers', 'projects', 'tracing', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'metrics', 'retention', 'alerts'], 'core is the base: errors, clock, ids, logger, config. It imports nothing internal.'),
+    layer('providers', ['projects', 'tracing', 'gateway', 'storage', 'server', 'cli', 'sdk', 'metrics', 'retention', 'alerts'], 'Providers only know the provider port and core.'),
+    layer('projects', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'metrics', 'retention', 'alerts'], 'Project domain: ports and rules, no backends.'),
+    layer('tracing', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'ingest', 'metrics', 'retention', 'alerts'], 'Tracing domain: spans, queue, cost; ports only.'),
+    layer('retention', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'ingest', 'metrics', 'alerts'], 'Retention and erasure: deleting stored telemetry over the deletion port, on a clock; it knows projects, tracing and core, nothing of HTTP or storage.'),
+    layer('metrics', ['providers', 'projects', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'ingest', 'retention', 'alerts'], 'Metrics: the metrics store port, the rollup histogram, Prometheus counters fed by spans; it knows tracing and core.'),
+    layer('ingest', ['providers', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'metrics', 'retention', 'alerts'], 'Ingestion decodes telemetry (OTLP, native batches) into spans; it knows tracing and core, nothing of HTTP or storage.'),
+    layer('sdk', ['providers', 'projects', 'tracing', 'ingest', 'gateway', 'storage', 'server', 'cli', 'testing', 'metrics', 'retention', 'alerts'], 'The SDK runs inside users\' applications: it speaks to Operon over HTTP only and imports nothing but core.'),
+    layer('alerts', ['providers', 'projects', 'gateway', 'storage', 'server', 'cli', 'sdk', 'testing', 'ingest', 'retention'], 'Alerts: rules, their evaluation over the metrics port, webhooks out; it knows metrics, tracing and core, nothing of HTTP routes or storage.'),
     layer('gateway', ['storage', 'server', 'cli', 'sdk'], 'The gateway works on ports; backends are chosen in server/compose.ts.'),
     layer('storage', ['gateway', 'server', 'cli', 'sdk', 'providers'], 'Storage implements ports; it knows nothing of HTTP or the gateway.'),
     layer('server', ['cli', 'sdk'], 'The server never depends on its clients.'),

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LimitsConfig, OperonConfig } from '../core/config.ts';
 import { invalidRequest } from '../core/errors.ts';
 import type { ApiKey, ApiKeyScope, BodyCapture, Project } from '../projects/project-store.ts';
-import { API_KEY_SCOPES } from '../projects/project-service.ts';
+import { API_KEY_SCOPES, MAX_RETENTION_DAYS } from '../projects/project-service.ts';
 import { composeAdmin } from '../server/compose.ts';
 import type { CliIo } from './cli-io.ts';
 
@@ -47,17 +47,19 @@ export function registerAdminCommands(program: Command, loadConfig: () => Operon
   withLimitOptions(
     projects
       .command('update <project>')
-      .description('change a project’s body capture, limits or cache')
+      .description('change a project’s body capture, limits, cache or retention')
       .addOption(new Option('--capture <mode>', 'body capture in traces').choices(['full', 'redacted', 'none']))
       .option('--cache <on|off>', 'use the response cache', parseOnOff)
-      .option('--cache-ttl <seconds>', 'cache entry lifetime', parsePositive),
-  ).action(async (idOrName: string, options: LimitOptions & { capture?: BodyCapture; cache?: boolean; cacheTtl?: number }) => {
-    await withAdmin(async ({ service, stores }) => {
+      .option('--cache-ttl <seconds>', 'cache entry lifetime', parsePositive)
+      .option('--retention-days <days|default>', "delete traces older than this many days ('default': the server's retention.defaultDays, else forever)", parseRetentionDays),
+  ).action(async (idOrName: string, options: LimitOptions & { capture?: BodyCapture; cache?: boolean; cacheTtl?: number; retentionDays?: number | 'default' }) => {
+    await withAdmin(async ({ service }) => {
       const project = await service.resolveProject(idOrName);
-      const updated = await stores.projects.updateProject(project.id, {
+      const updated = await service.updateProject(project.id, {
         ...(options.capture ? { captureBodies: options.capture } : {}),
         ...(options.cache !== undefined ? { cacheEnabled: options.cache } : {}),
         ...(options.cacheTtl !== undefined ? { cacheTtlSeconds: options.cacheTtl } : {}),
+        ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays === 'default' ? null : options.retentionDays } : {}),
         ...(hasLimits(options) ? { limits: { ...project.limits, ...limitsOf(options) } } : {}),
       });
       io.out(JSON.stringify(updated, null, 2));
@@ -149,6 +151,14 @@ function parseAmount(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('must be an amount in USD, 0 or more (e.g. 25 or 2.50).');
   return number;
+}
+
+/** 'default' stays a string: commander turns a parser's null into ''. */
+function parseRetentionDays(value: string): number | 'default' {
+  if (value === 'default') return value;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) throw new InvalidArgumentError(`must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, or 'default'.`);
+  return days;
 }
 
 function parseOnOff(value: string): boolean {

@@ -130,6 +130,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65_535).default(4100),
         /** Largest accepted request body. */
         maxBodyBytes: positiveInt.default(4 * 1024 * 1024),
+        /** Where users reach this server (behind a proxy, its public URL); links in alert webhooks start with it. Default `http://<host>:<port>`. */
+        publicUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, like https://operon.example.com' }).optional(),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 4100, maxBodyBytes: 4 * 1024 * 1024 }),
@@ -227,6 +229,44 @@ export const configSchema = z
         maxValueBytes: 64 * 1024,
         maxAttributes: 256,
       }),
+    /** Deleting old traces in the background (per project: `retentionDays`; see docs/observability.md). */
+    retention: z
+      .object({
+        /** Days traces are kept in projects that set no retention; absent: kept forever. */
+        defaultDays: positiveInt.max(36_500).optional(),
+        /** Minutes between retention runs. */
+        intervalMinutes: positiveInt.default(60),
+        /** Traces deleted per transaction (each holds the write lock briefly). */
+        batchSize: positiveInt.max(10_000).default(200),
+      })
+      .strict()
+      .default({ intervalMinutes: 60, batchSize: 200 }),
+    /** The full-text index behind GET /api/traces?search=, fed in the background. */
+    search: z
+      .object({
+        /** Milliseconds between indexer runs: about how long a new span takes to become searchable. */
+        indexIntervalMs: positiveInt.default(1_000),
+        /** Spans indexed per transaction. */
+        indexBatchSize: positiveInt.max(50_000).default(1_000),
+        /** Spans indexed per run at most, so that indexing yields to ingestion under heavy load. */
+        maxSpansPerRun: positiveInt.default(20_000),
+      })
+      .strict()
+      .default({ indexIntervalMs: 1_000, indexBatchSize: 1_000, maxSpansPerRun: 20_000 }),
+    /** Alert rules (GET/POST /api/alerts/rules), evaluated in the background; see docs/observability.md. */
+    alerts: z
+      .object({
+        /** Seconds between evaluations of every rule. */
+        evaluationIntervalSeconds: positiveInt.max(86_400).default(60),
+        /** Let webhooks go to loopback, private and link-local addresses (receivers on your own network, tests). */
+        allowPrivateWebhooks: z.boolean().default(false),
+        /** Deadline of one webhook POST. */
+        webhookTimeoutMs: positiveInt.max(120_000).default(10_000),
+        /** Attempts per webhook, the first included (waits of 5 s, 15 s, 45 s… between them). */
+        deliveryAttempts: positiveInt.max(10).default(4),
+      })
+      .strict()
+      .default({ evaluationIntervalSeconds: 60, allowPrivateWebhooks: false, webhookTimeoutMs: 10_000, deliveryAttempts: 4 }),
   })
   .strict();
 

@@ -72,7 +72,7 @@ export function projectStoreContract(makeStore: () => Promise<ProjectStoreFixtur
     test('createProject fills defaults; getProject and getProjectByName return it', async () => {
       const input = newProject();
       const created = await store.createProject(input);
-      const expected = { ...input, limits: {}, cacheEnabled: true, cacheTtlSeconds: null };
+      const expected = { ...input, limits: {}, cacheEnabled: true, cacheTtlSeconds: null, retentionDays: null };
       assert.deepEqual(created, expected);
       assert.deepEqual(await store.getProject(input.id), expected);
       assert.deepEqual(await store.getProjectByName(input.name), expected);
@@ -85,6 +85,7 @@ export function projectStoreContract(makeStore: () => Promise<ProjectStoreFixtur
         limits: { requestsPerMinute: 60, tokensPerMinute: 100_000, dailyBudgetUsd: 2.5, monthlyBudgetUsd: 0.125 },
         cacheEnabled: false,
         cacheTtlSeconds: 90,
+        retentionDays: 14,
       });
       const created = await store.createProject(input);
       assert.deepEqual(created, input);

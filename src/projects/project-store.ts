@@ -15,6 +15,8 @@ export interface Project {
   cacheEnabled: boolean;
   /** Cache entry lifetime for this project; falls back to config `cache.ttlSeconds`. */
   cacheTtlSeconds: number | null;
+  /** Traces older than this many days are deleted in the background; null falls back to config `retention.defaultDays` (none: kept forever). */
+  retentionDays: number | null;
 }
 
 export type ApiKeyScope = 'admin' | 'gateway' | 'ingest';
@@ -41,9 +43,10 @@ export interface NewProject {
   limits?: LimitsConfig;
   cacheEnabled?: boolean;
   cacheTtlSeconds?: number | null;
+  retentionDays?: number | null;
 }
 
-export type ProjectUpdate = Partial<Pick<Project, 'name' | 'captureBodies' | 'limits' | 'cacheEnabled' | 'cacheTtlSeconds'>>;
+export type ProjectUpdate = Partial<Pick<Project, 'name' | 'captureBodies' | 'limits' | 'cacheEnabled' | 'cacheTtlSeconds' | 'retentionDays'>>;
 
 /**
  * Projects and their API keys. Every read that returns project data is scoped by project id; the

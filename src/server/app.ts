@@ -7,8 +7,11 @@ import { toOpenAIErrorBody } from '../gateway/wire/index.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorHeaders, httpStatusOf } from './error-response.ts';
 import { registerApiRoutes, type ApiRouteDeps } from './routes/api-routes.ts';
+import { registerObservabilityRoutes, type ObservabilityRouteDeps } from './routes/observability-routes.ts';
 import { registerIngestRoutes, type IngestRouteDeps } from './routes/ingest-routes.ts';
 import { registerGatewayRoutes, type GatewayRouteDeps } from './routes/gateway-routes.ts';
+import { registerMetricsRoutes, type MetricsRouteDeps } from './routes/metrics-routes.ts';
+import { registerAlertRoutes, type AlertRouteDeps } from './routes/alert-routes.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -17,8 +20,14 @@ export interface AppDeps {
   checkReady(): Promise<void>;
   gateway: GatewayRouteDeps;
   api: ApiRouteDeps;
+  /** Sessions and users views, erasure and the audit log; absent in apps built without them. */
+  observability?: ObservabilityRouteDeps;
   /** Native ingestion and scores; absent in apps built without ingestion. */
   ingest?: IngestRouteDeps;
+  /** The metrics API and Prometheus' /metrics; absent in apps built without them. */
+  metrics?: MetricsRouteDeps;
+  /** Alert rules and history; absent in apps built without alerts. */
+  alerts?: AlertRouteDeps;
 }
 
 /**
@@ -72,6 +81,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   registerGatewayRoutes(app, deps.gateway);
   registerApiRoutes(app, deps.api);
+  if (deps.observability) registerObservabilityRoutes(app, deps.observability);
+  if (deps.metrics) registerMetricsRoutes(app, deps.metrics);
+  if (deps.alerts) registerAlertRoutes(app, deps.alerts);
   if (deps.ingest) registerIngestRoutes(app, deps.ingest);
 
   // The API description is not public either: any valid key may read it.

@@ -22,6 +22,14 @@ import { chatHandlers } from './routes/gateway-routes.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { createIngestQueue } from '../ingest/ingest-queue.ts';
 import { serveOtlpTraces } from './routes/otlp-exchange.ts';
+import { createSearchIndexer } from '../tracing/search-indexer.ts';
+import { createRetentionJob } from '../retention/retention-job.ts';
+import { createPrometheusMetrics } from '../metrics/prometheus-metrics.ts';
+import { observeGatewaySpans } from '../metrics/observed-span-queue.ts';
+import { createAlertDelivery } from '../alerts/alert-delivery.ts';
+import { createAlertEvaluator } from '../alerts/alert-evaluator.ts';
+import { createAlertService } from '../alerts/alert-service.ts';
+import { createWebhookSender } from '../alerts/webhook-sender.ts';
 
 export interface ComposeOptions {
   config: OperonConfig;
@@ -57,8 +65,52 @@ export async function composeOperon(options: ComposeOptions) {
 
   const database = options.database ?? (await openDatabase(databaseOptions(config), { logger }));
   const stores = createStores(database);
-  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: config.tracing.captureBodies });
+  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: config.tracing.captureBodies, audit: stores.audit });
   const authenticator = createAuthenticator({ store: stores.projects, clock });
+  // Background work on stored telemetry: the search index follows the spans; retention deletes old traces.
+  const searchIndexer = createSearchIndexer({
+    index: stores.search,
+    clock,
+    logger,
+    intervalMs: config.search.indexIntervalMs,
+    batchSize: config.search.indexBatchSize,
+    maxSpansPerRun: config.search.maxSpansPerRun,
+  });
+  searchIndexer.start();
+  const retention = createRetentionJob({
+    projects: stores.projects,
+    deletion: stores.deletion,
+    audit: stores.audit,
+    clock,
+    ids,
+    logger,
+    defaultDays: config.retention.defaultDays,
+    intervalMs: config.retention.intervalMinutes * 60_000,
+    batchSize: config.retention.batchSize,
+    pauseMs: RETENTION_PAUSE_MS,
+  });
+  retention.start();
+  // Alerts: rules over the metrics rollups, evaluated in the background; webhooks from the history outbox.
+  const alerts = createAlertService({ store: stores.alerts, metrics: stores.metrics, clock, ids, allowPrivateWebhooks: config.alerts.allowPrivateWebhooks });
+  const alertEvaluator = createAlertEvaluator({
+    store: stores.alerts,
+    metrics: stores.metrics,
+    delivery: createAlertDelivery({
+      store: stores.alerts,
+      sender: createWebhookSender({ allowPrivate: config.alerts.allowPrivateWebhooks, timeoutMs: config.alerts.webhookTimeoutMs, userAgent: `Operon/${VERSION}` }),
+      clock,
+      logger,
+      maxAttempts: config.alerts.deliveryAttempts,
+      timeoutMs: config.alerts.webhookTimeoutMs,
+    }),
+    clock,
+    ids,
+    logger,
+    intervalMs: config.alerts.evaluationIntervalSeconds * 1000,
+    publicUrl: publicUrlOf(config),
+    projectName: async (id) => (await stores.projects.getProject(id))?.name,
+  });
+  alertEvaluator.start();
 
   const queue = createSpanQueue({
     store: stores.traces,
@@ -69,20 +121,23 @@ export async function composeOperon(options: ComposeOptions) {
     flushIntervalMs: config.tracing.flushIntervalMs,
   });
   queue.start();
+  // GET /metrics: gateway calls are counted as their spans are enqueued; the queues are read at scrape time.
+  const prometheus = createPrometheusMetrics({ spanQueue: () => queue.stats(), ingest: () => ingest.stats() });
+  const gatewayQueue = observeGatewaySpans(queue, prometheus);
 
   const providers = createProviders(config.providers, { transport: options.transport, env: options.env });
   const router = createRouter({ models: config.models, providers, routing: config.routing, clock, random: options.random, logger });
   const cache = createCacheMiddleware({ config: config.cache, clock });
   const limits = createLimitsMiddleware({ defaults: config.limits, usage: stores.usage, clock, logger });
   const cost = createCostMiddleware({ pricing: config.pricing, logger });
-  const tracing = createTracingLayer({ queue, clock, ids });
+  const tracing = createTracingLayer({ queue: gatewayQueue, clock, ids });
   const pipeline = composeChat([tracing, limits, cache, cost], router);
 
   // Embeddings skip the chat pipeline but not its policies: limits are checked first, and the call's
   // cost is priced and counted like a chat call's.
   const prices = createPriceLookup(config.pricing);
   const embed = traceEmbedding({
-    queue,
+    queue: gatewayQueue,
     clock,
     ids,
     async embed(request, context: CallContext) {
@@ -104,7 +159,7 @@ export async function composeOperon(options: ComposeOptions) {
     clock,
     logger,
     maxBodyBytes: config.server.maxBodyBytes,
-    rejected: (call: Parameters<typeof recordRejectedCall>[1]) => recordRejectedCall({ queue, clock, ids }, call),
+    rejected: (call: Parameters<typeof recordRejectedCall>[1]) => recordRejectedCall({ queue: gatewayQueue, clock, ids }, call),
     embed,
     listModels: () => router.listModels(),
   };
@@ -128,6 +183,9 @@ export async function composeOperon(options: ComposeOptions) {
       status: () => ({ version: VERSION, tracing: { ...queue.stats() }, ingest: { ...ingest.stats() }, cache: { ...cache.stats() } }),
     },
     ingest: { authenticator, queue: ingest, scores: stores.scores, prices, clock, ids, maxBodyBytes: config.ingest.maxBodyBytes },
+    metrics: { metrics: stores.metrics, prometheus, authenticator, clock },
+    alerts: { alerts },
+    observability: { views: stores.views, audit: stores.audit, erasure: { deletion: stores.deletion, audit: stores.audit, clock, ids, batchSize: config.retention.batchSize } },
   });
   const otlp = { authenticator, queue: ingest, clock, logger, prices, limits: config.ingest };
   /** Node's request listener: the chat routes and OTLP ingestion directly, the rest through Hono. */
@@ -147,10 +205,16 @@ export async function composeOperon(options: ComposeOptions) {
     stores,
     queue,
     ingest,
+    searchIndexer,
+    retention,
+    alertEvaluator,
     /** Flushes traces and usage, then closes storage. Safe to call twice. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await searchIndexer.stop();
+      await retention.stop();
+      await alertEvaluator.close();
       await queue.close();
       await ingest.close();
       await limits.close();
@@ -160,6 +224,17 @@ export async function composeOperon(options: ComposeOptions) {
 }
 
 export type Operon = Awaited<ReturnType<typeof composeOperon>>;
+
+/** Pause between two retention deletions, so that span writes waiting for the lock get it in between. */
+const RETENTION_PAUSE_MS = 20;
+
+/** `server.publicUrl`, else this server's own address (a wildcard host named as localhost). */
+function publicUrlOf(config: OperonConfig): string {
+  if (config.server.publicUrl) return config.server.publicUrl;
+  const { host, port } = config.server;
+  const named = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${named}:${port}`;
+}
 
 function databaseOptions(config: OperonConfig) {
   return config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : { dataDir: config.storage.dataDir };
@@ -175,6 +250,6 @@ export async function composeAdmin(options: { config: OperonConfig; clock?: Cloc
   const logger = options.logger ?? createLogger({ level: 'warn' });
   const database = await openDatabase(databaseOptions(options.config), { logger });
   const stores = createStores(database);
-  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: options.config.tracing.captureBodies });
+  const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: options.config.tracing.captureBodies, audit: stores.audit });
   return { stores, service, close: () => database.close() };
 }

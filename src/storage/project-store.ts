@@ -38,6 +38,7 @@ export function createProjectStore(db: Kysely<DatabaseSchema>): ProjectStore {
         limits: JSON.stringify(project.limits ?? {}),
         cache_enabled: toFlag(project.cacheEnabled ?? true),
         cache_ttl_seconds: project.cacheTtlSeconds ?? null,
+        retention_days: project.retentionDays ?? null,
       };
       try {
         await db.insertInto('projects').values(row).execute();
@@ -75,6 +76,7 @@ export function createProjectStore(db: Kysely<DatabaseSchema>): ProjectStore {
       if (update.limits !== undefined) set.limits = JSON.stringify(update.limits);
       if (update.cacheEnabled !== undefined) set.cache_enabled = toFlag(update.cacheEnabled);
       if (update.cacheTtlSeconds !== undefined) set.cache_ttl_seconds = update.cacheTtlSeconds;
+      if (update.retentionDays !== undefined) set.retention_days = update.retentionDays;
       if (Object.keys(set).length === 0) return getProject(id);
       try {
         const result = await db.updateTable('projects').set(set).where('id', '=', id).executeTakeFirst();
@@ -191,6 +193,7 @@ function toProject(row: Selectable<ProjectsTable>): Project {
     limits: fromJson<LimitsConfig>(row.limits, {}),
     cacheEnabled: fromFlag(row.cache_enabled),
     cacheTtlSeconds: row.cache_ttl_seconds,
+    retentionDays: row.retention_days === null ? null : Number(row.retention_days),
   };
 }
 

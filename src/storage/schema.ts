@@ -11,6 +11,8 @@ export interface ProjectsTable {
   limits: string;
   cache_enabled: number;
   cache_ttl_seconds: number | null;
+  /** Traces older than this many days are deleted (migration 0004); NULL falls back to config. */
+  retention_days: number | null;
 }
 
 export interface ApiKeysTable {
@@ -133,6 +135,102 @@ export interface UsageDailyTable {
   cost_usd: number;
 }
 
+/** Two-digit histogram bucket numbers, 00–59 (see metrics/latency-histogram.ts). */
+type HistogramBucket = `${0 | 1 | 2 | 3 | 4 | 5}${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`;
+export type LatencyColumn = `latency_${HistogramBucket}`;
+export type TtftColumn = `ttft_${HistogramBucket}`;
+
+/**
+ * Metrics rollups (migration 0003, storage/metrics-rollups.ts): what the spans of one project, kind and
+ * dimension value that started in one time bucket add up to. `resolution` is the bucket width in
+ * minutes (1, 5, 60, 1440); `dimension` '' with value '' is the whole project. Users have a table of
+ * their own, without histograms (`metrics_user_rollups`).
+ */
+export interface MetricsUserRollupsTable {
+  project_id: string;
+  resolution: number;
+  dimension: string;
+  /** Epoch ms, a multiple of the resolution. */
+  bucket_start: number;
+  value: string;
+  kind: string;
+  span_count: number;
+  errors: number;
+  cache_hits: number;
+  latency_sum: number;
+  ttft_count: number;
+  ttft_sum: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+export type MetricsRollupsTable = MetricsUserRollupsTable & { [column in LatencyColumn | TtftColumn]: number };
+
+/** Who did what to a project (migration 0004, storage/audit-log.ts). */
+export interface AuditLogTable {
+  id: string;
+  project_id: string;
+  at: number;
+  actor_key_id: string | null;
+  action: string;
+  target: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+/** Alert rules with their evaluation state (migration 0005, storage/alert-store.ts). */
+export interface AlertRulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  metric: string;
+  comparison: string;
+  threshold: number;
+  window_duration: string;
+  for_duration: string;
+  /** JSON of `MetricsFilters`. */
+  filters: string;
+  min_requests: number;
+  webhook_url: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+  state: string;
+  state_since: number | null;
+  state_value: number | null;
+  state_requests: number | null;
+  evaluated_at: number | null;
+  state_version: number;
+}
+
+/** Fired and resolved alerts, and their webhook delivery (migration 0005). */
+export interface AlertEventsTable {
+  project_id: string;
+  id: string;
+  rule_id: string;
+  rule_name: string;
+  metric: string;
+  comparison: string;
+  threshold: number;
+  window_duration: string;
+  status: string;
+  value: number | null;
+  requests: number | null;
+  starts_at: number;
+  ends_at: number | null;
+  created_at: number;
+  link: string;
+  /** The JSON body sent to the webhook. */
+  payload: string;
+  delivery_status: string;
+  delivery_attempts: number;
+  response_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  lease_until: number | null;
+}
+
 export interface DatabaseSchema {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
@@ -140,4 +238,9 @@ export interface DatabaseSchema {
   spans: SpansTable;
   usage_daily: UsageDailyTable;
   scores: ScoresTable;
+  audit_log: AuditLogTable;
+  metrics_rollups: MetricsRollupsTable;
+  metrics_user_rollups: MetricsUserRollupsTable;
+  alert_rules: AlertRulesTable;
+  alert_events: AlertEventsTable;
 }

@@ -8,6 +8,8 @@ import { MULTI_ROW_SPANS, type SpanWriteSql } from './embedded/span-write-protoc
 import { traceUpserts, uniqueRows } from './trace-batch.ts';
 import { cachedInsert, rowsSql, singleRowSql } from './insert-cache.ts';
 import { chunk, rowsPerInsert } from './sql-util.ts';
+import { addToRollups, compileRollupSql, createRollupUpserts } from './metrics-rollup-sql.ts';
+import { searchWords, tracesMatching } from './search-index.ts';
 
 /**
  * `TraceStore` over Kysely, the same code on SQLite and PostgreSQL.
@@ -15,8 +17,9 @@ import { chunk, rowsPerInsert } from './sql-util.ts';
  * A batch is one transaction: inserts of the spans (multi-row on PostgreSQL, one cached statement per
  * row on SQLite; see insert-cache.ts; a span already stored is skipped, so a
  * batch retried after an unclear failure does not double-count), then one upsert of each touched
- * trace. A trace's summary is its root span's (the span with no parent); a trace whose root has not
- * arrived yet shows its earliest span until the root comes. `span_count` counts stored spans.
+ * trace, then the metrics rollups of the spans written (metrics-rollups.ts). A trace's summary is its
+ * root span's (the span with no parent); a trace whose root has not arrived yet shows its earliest span
+ * until the root comes. `span_count` counts stored spans.
  *
  * @example
  * const traces = createTraceStore(database.db);
@@ -54,6 +57,8 @@ export function createTraceStore(db: Kysely<DatabaseSchema>, options: TraceStore
           }
         }
         await upsertTraces(trx, statements, inserted, traceRowsPerInsert);
+        // Last, so that the hot whole-project rows stay locked for as short a time as possible.
+        await addToRollups(trx, statements.upsertRollups, inserted);
       });
     },
 
@@ -71,6 +76,7 @@ export function createTraceStore(db: Kysely<DatabaseSchema>, options: TraceStore
       if (query.keyId !== undefined) select = select.where('key_id', '=', query.keyId);
       if (query.sessionId !== undefined) select = select.where('session_id', '=', query.sessionId);
       if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+      if (query.search !== undefined) select = select.where(tracesMatching(db, query.projectId, searchWords(query.search)));
       const model = query.model;
       if (model !== undefined) {
         select = select.where((eb) => eb.or([eb('model_requested', '=', model), eb('model_used', '=', model)]));
@@ -140,6 +146,7 @@ export function compileSpanWriteSql(db: Kysely<DatabaseSchema>, rows: readonly S
     upsertProvisionalTrace: singleRowSql(upsertProvisionalTracesQuery(db, [trace]), trace),
     spanColumns: Object.keys(span),
     traceColumns: Object.keys(trace),
+    ...compileRollupSql(db, span),
   };
 }
 
@@ -148,6 +155,7 @@ const createStatements = () => ({
   insertSpans: cachedInsert<SpansTable, { id: string }>(insertSpansQuery),
   upsertRootTraces: cachedInsert<TracesTable>(upsertRootTracesQuery),
   upsertProvisionalTraces: cachedInsert<TracesTable>(upsertProvisionalTracesQuery),
+  upsertRollups: createRollupUpserts(),
 });
 
 /** Spans already stored are skipped; the ids returned are those written now. */

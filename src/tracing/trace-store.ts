@@ -12,6 +12,11 @@ export interface TraceQuery {
   keyId?: string;
   sessionId?: string;
   userId?: string;
+  /**
+   * Words that one span of the trace must all contain, in its name or the start of its input or output
+   * (whole words, any case; see search-index.ts: a span is searchable once indexed, about a second).
+   */
+  search?: string;
   /** 1–200. */
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */

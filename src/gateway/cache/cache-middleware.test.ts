@@ -11,7 +11,7 @@ const config = { enabled: true, ttlSeconds: 60, maxEntries: 100 };
 
 function context(options: { project?: Partial<Project>; headers?: Record<string, string> } = {}): CallContext {
   const project: Project = {
-    id: 'proj_1', name: 'default', createdAt: 0, captureBodies: 'none', limits: {}, cacheEnabled: true, cacheTtlSeconds: null, ...options.project,
+    id: 'proj_1', name: 'default', createdAt: 0, captureBodies: 'none', limits: {}, cacheEnabled: true, cacheTtlSeconds: null, retentionDays: null, ...options.project,
   };
   const key = { id: 'key_1', projectId: project.id, name: 'k', limits: {} } as ApiKey;
   return {

@@ -42,7 +42,7 @@ function fakeUsageStore(rows: UsageIncrement[] = []) {
 
 function context(options: { project?: LimitsConfig; key?: LimitsConfig; keyId?: string } = {}): CallContext {
   const project: Project = {
-    id: 'proj_1', name: 'default', createdAt: 0, captureBodies: 'none', limits: options.project ?? {}, cacheEnabled: true, cacheTtlSeconds: null,
+    id: 'proj_1', name: 'default', createdAt: 0, captureBodies: 'none', limits: options.project ?? {}, cacheEnabled: true, cacheTtlSeconds: null, retentionDays: null,
   };
   const key: ApiKey = {
     id: options.keyId ?? 'key_1', projectId: 'proj_1', name: options.keyId ?? 'ci-bot', prefix: 'opk', hash: 'h', scopes: ['gateway'],

@@ -57,8 +57,8 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps):
       responses: { 200: json(projectSchema, 'The updated project'), ...errors },
     }),
     async (c) => {
-      const { project } = c.get('principal');
-      const updated = await deps.store.updateProject(project.id, c.req.valid('json'));
+      const { project, key } = c.get('principal');
+      const updated = await deps.service.updateProject(project.id, c.req.valid('json'), key.id);
       if (!updated) throw new OperonError({ code: 'project_not_found', kind: 'not_found', blame: 'user', message: 'The project was deleted.' });
       deps.authenticator.forget({ projectId: project.id });
       return c.json(updated, 200);
@@ -82,7 +82,8 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps):
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const created = await deps.service.createKey(c.get('principal').project.id, body);
+      const { project, key } = c.get('principal');
+      const created = await deps.service.createKey(project.id, { ...body, actorKeyId: key.id });
       return c.json({ ...publicKey(created.key), key: created.plain }, 201);
     },
   );
@@ -99,7 +100,8 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps):
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      await deps.service.revokeKey(c.get('principal').project.id, id);
+      const { project, key } = c.get('principal');
+      await deps.service.revokeKey(project.id, id, key.id);
       deps.authenticator.forget({ keyId: id });
       return c.body(null, 204);
     },
@@ -126,6 +128,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps):
         keyId: query.key_id,
         sessionId: query.session_id,
         userId: query.user_id,
+        search: query.search,
         limit: query.limit,
         cursor: query.cursor,
       });

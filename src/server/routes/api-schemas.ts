@@ -32,6 +32,7 @@ export const projectSchema = z
     limits: limitsSchema,
     cacheEnabled: z.boolean(),
     cacheTtlSeconds: z.number().int().nullable(),
+    retentionDays: z.number().int().nullable().openapi({ description: 'Traces older than this many days are deleted; null: the server default (retention.defaultDays), else kept forever' }),
   })
   .openapi('Project');
 
@@ -41,6 +42,7 @@ export const projectUpdateSchema = z
     limits: limitsSchema.optional(),
     cacheEnabled: z.boolean().optional(),
     cacheTtlSeconds: z.number().int().positive().nullable().optional(),
+    retentionDays: z.number().int().min(1).max(36_500).nullable().optional().openapi({ description: 'Days traces are kept (1–36500); null: the server default' }),
   })
   .strict()
   .openapi('ProjectUpdate');
@@ -83,6 +85,12 @@ export const traceQuerySchema = z.object({
   key_id: z.string().optional(),
   session_id: z.string().optional().openapi({ description: 'Traces of one session (the sessions view)' }),
   user_id: z.string().optional().openapi({ description: 'Traces of one end user (the users view)' }),
+  search: z
+    .string()
+    .min(1)
+    .max(500)
+    .optional()
+    .openapi({ description: "Words one span of the trace contains in its name or the first 8,192 characters of its input or output (whole words, any case, all of them). Spans are searchable about a second after they are stored." }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional().openapi({ description: 'nextCursor from the previous page' }),
 });

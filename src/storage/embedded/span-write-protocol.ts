@@ -18,11 +18,14 @@ export interface SpanWriteSql {
   spanColumns: string[];
   traceColumns: string[];
   /**
-   * Single-row metrics rollup upsert (metrics-rollup-sql.ts) and its row's keys. Absent, no rollups are
-   * kept: only the metrics benchmark's baseline leaves it out.
+   * Single-row metrics rollup upserts (metrics-rollup-sql.ts): rows with histograms, and the narrower
+   * user rows; and their rows' keys. Absent, no rollups are kept: only the metrics benchmark's baseline
+   * leaves them out.
    */
   upsertRollup?: string;
   rollupColumns?: string[];
+  upsertUserRollup?: string;
+  userRollupColumns?: string[];
 }
 
 /** Rows per multi-row span insert (37 columns each, far under SQLite's 32,766 parameters). */
@@ -33,12 +36,16 @@ export interface SpanWriteRequest {
   rows: SpansTable[];
   /** Present on the first batch a worker gets. */
   sql?: SpanWriteSql;
+  /** Instead of writing rows (none given): index up to this many spans for search (span-search-sql.ts). */
+  indexSearch?: number;
 }
 
 export interface SpanWriteReply {
   id: number;
   /** Absent on success. */
   error?: { message: string; code?: string };
+  /** Spans indexed, for an `indexSearch` request. */
+  indexed?: number;
 }
 
 export interface SpanWriteWorkerData {

@@ -19,6 +19,8 @@ import type { SpanWriteReply, SpanWriteRequest, SpanWriteSql, SpanWriteWorkerDat
  */
 export interface SpanWriteThread {
   write(rows: SpansTable[]): Promise<void>;
+  /** Indexes up to `maxSpans` spans for search on the thread's connection; resolves to how many. */
+  indexSearch(maxSpans: number): Promise<number>;
   /** Waits for the batches in flight, then stops the thread. */
   close(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export function createSpanWriteThread(options: SpanWriteThreadOptions): SpanWrit
   let sentSql = false;
   let nextId = 1;
   let closed = false;
-  const inFlight = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  const inFlight = new Map<number, { resolve: (indexed?: number) => void; reject: (error: Error) => void }>();
 
   const failAll = (error: Error) => {
     for (const pending of inFlight.values()) pending.reject(error);
@@ -60,7 +62,7 @@ export function createSpanWriteThread(options: SpanWriteThreadOptions): SpanWrit
       inFlight.delete(reply.id);
       if (inFlight.size === 0) started.unref();
       if (reply.error) pending.reject(writeFailed(reply.error.message, reply.error.code));
-      else pending.resolve();
+      else pending.resolve(reply.indexed);
     });
     const lost = (reason: string, cause?: unknown) => {
       if (worker === started) worker = undefined;
@@ -82,7 +84,17 @@ export function createSpanWriteThread(options: SpanWriteThreadOptions): SpanWrit
       sentSql = true;
       worker.ref();
       return new Promise<void>((resolve, reject) => {
-        inFlight.set(id, { resolve, reject });
+        inFlight.set(id, { resolve: () => resolve(), reject });
+        worker?.postMessage(request);
+      });
+    },
+    indexSearch(maxSpans) {
+      if (closed) return Promise.reject(writeFailed('the store is closed'));
+      worker ??= start();
+      const request: SpanWriteRequest = { id: nextId++, rows: [], indexSearch: maxSpans };
+      worker.ref();
+      return new Promise<number>((resolve, reject) => {
+        inFlight.set(request.id, { resolve: (indexed) => resolve(indexed ?? 0), reject });
         worker?.postMessage(request);
       });
     },

@@ -205,6 +205,7 @@ export function callContext(signal: AbortSignal = new AbortController().signal):
     limits: {},
     cacheEnabled: true,
     cacheTtlSeconds: null,
+    retentionDays: null,
   };
   const key: ApiKey = {
     id: 'key_1',
