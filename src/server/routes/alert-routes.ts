@@ -5,19 +5,18 @@ import { invalidRequest } from '../../core/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { errorSchema } from './api-schemas.ts';
 import { alertHistoryQuerySchema, alertHistorySchema, alertRuleSchema, publicEvent, publicRule } from './alert-schemas.ts';
+import { json, security } from './route-docs.ts';
 
 export interface AlertRouteDeps {
   alerts: AlertService;
 }
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
   400: json(errorSchema, 'Invalid request: the message names the field and the fix'),
   401: json(errorSchema, 'Missing or invalid API key'),
   403: json(errorSchema, 'The key lacks the admin scope'),
 };
 const notFound = { 404: json(errorSchema, 'No such rule in this project') };
-const security = [{ bearer: [] }];
 const ruleId = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 /** Rule bodies are refused with the alerts module's own messages, the same as any other caller gets. */
 const ruleHook = (result: { success: boolean; error?: unknown }): undefined => {

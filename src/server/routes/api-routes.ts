@@ -17,6 +17,7 @@ import {
   tracePageSchema,
   traceSchema,
 } from './api-schemas.ts';
+import { json, security, adminErrors } from './route-docs.ts';
 
 export interface ApiRouteDeps {
   store: ProjectStore;
@@ -26,13 +27,7 @@ export interface ApiRouteDeps {
   status: () => { version: string; tracing: Record<string, number>; cache: Record<string, number> };
 }
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const errors = {
-  400: json(errorSchema, 'Invalid request'),
-  401: json(errorSchema, 'Missing or invalid API key'),
-  403: json(errorSchema, 'The key lacks the admin scope'),
-};
-const security = [{ bearer: [] }];
+const errors = adminErrors;
 
 /** The management API, scoped to the calling key's project. Every route needs an admin key. */
 export function registerApiRoutes(app: OpenAPIHono<AppEnv>, deps: ApiRouteDeps): void {

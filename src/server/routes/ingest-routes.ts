@@ -12,6 +12,7 @@ import type { ScoreStore } from '../../tracing/score-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Authenticator } from '../authenticator.ts';
 import { errorSchema } from './api-schemas.ts';
+import { json, security } from './route-docs.ts';
 
 export interface IngestRouteDeps {
   authenticator: Authenticator;
@@ -26,7 +27,6 @@ export interface IngestRouteDeps {
 /** Items per native batch, spans and scores each. */
 const MAX_ITEMS = 10_000;
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
   400: json(errorSchema, 'Invalid request'),
   401: json(errorSchema, 'Missing or invalid API key'),
@@ -35,7 +35,6 @@ const errors = {
   429: json(errorSchema, 'Operon is busy storing earlier spans; retry after Retry-After'),
   503: json(errorSchema, 'The spans could not be stored; retry after Retry-After'),
 };
-const security = [{ bearer: [] }];
 
 const scoreSchema = z
   .object({

@@ -7,8 +7,8 @@ import type { PrometheusMetrics } from '../../metrics/prometheus-metrics.ts';
 import { SPAN_KINDS, type SpanType } from '../../tracing/span.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Authenticator, Principal } from '../authenticator.ts';
-import { errorSchema } from './api-schemas.ts';
 import { metricsSeriesQuerySchema, metricsSeriesSchema, metricsTotalsQuerySchema, metricsTotalsSchema } from './metrics-schemas.ts';
+import { json, security, adminErrors } from './route-docs.ts';
 
 export interface MetricsRouteDeps {
   metrics: MetricsStore;
@@ -17,13 +17,7 @@ export interface MetricsRouteDeps {
   clock: Clock;
 }
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const errors = {
-  400: json(errorSchema, 'Invalid request'),
-  401: json(errorSchema, 'Missing or invalid API key'),
-  403: json(errorSchema, 'The key lacks the admin scope'),
-};
-const security = [{ bearer: [] }];
+const errors = adminErrors;
 const DAY_MS = 86_400_000;
 
 /**

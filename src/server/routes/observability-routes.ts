@@ -17,6 +17,7 @@ import {
   userIdParamSchema,
   userPageSchema,
 } from './observability-schemas.ts';
+import { json, security, adminErrors } from './route-docs.ts';
 
 export interface ObservabilityRouteDeps {
   views: TraceViews;
@@ -24,13 +25,7 @@ export interface ObservabilityRouteDeps {
   erasure: UserErasureDeps;
 }
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const errors = {
-  400: json(errorSchema, 'Invalid request'),
-  401: json(errorSchema, 'Missing or invalid API key'),
-  403: json(errorSchema, 'The key lacks the admin scope'),
-};
-const security = [{ bearer: [] }];
+const errors = adminErrors;
 
 /**
  * Sessions and users views, GDPR erasure and the audit log: `/api/*`, so admin keys only (the API
