@@ -6,7 +6,7 @@
 // every acknowledged span is stored. Then the gateway's added p50 at 1 connection while ingestion runs at
 // full load (../shared/bench/gateway harness and mock upstream), against the same without ingestion.
 //
-//   npm run bench:ingest            BENCH_DURATION=10 BENCH_SUSTAIN=60 BENCH_CONNECTIONS=1,4,16
+//   npm run bench:ingest            BENCH_DURATION=10 BENCH_SUSTAIN=60 BENCH_CONNECTIONS=1,4,16,64
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import http from 'node:http';
@@ -26,7 +26,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const harness = resolve(root, process.env.OPERON_BENCH_HARNESS ?? '../shared/bench/gateway');
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const sustain = Number(process.env.BENCH_SUSTAIN ?? 60);
-const levels = (process.env.BENCH_CONNECTIONS ?? '1,4,16').split(',').map(Number);
+const levels = (process.env.BENCH_CONNECTIONS ?? '1,4,16,64').split(',').map(Number);
 const TRACES = 10;
 const SPANS_PER_TRACE = 10;
 const SPANS_PER_REQUEST = TRACES * SPANS_PER_TRACE;

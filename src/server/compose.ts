@@ -31,6 +31,9 @@ import { createAlertEvaluator } from '../alerts/alert-evaluator.ts';
 import { createAlertService } from '../alerts/alert-service.ts';
 import { createWebhookSender } from '../alerts/webhook-sender.ts';
 
+/** Spans ingested between two search-indexer runs above which ingestion counts as heavy. */
+const HEAVY_INGESTION_SPANS = 10_000;
+
 export interface ComposeOptions {
   config: OperonConfig;
   /** Environment for provider keys (OPENAI_API_KEY, …); never read elsewhere. */
@@ -67,16 +70,7 @@ export async function composeOperon(options: ComposeOptions) {
   const stores = createStores(database);
   const service = createProjectService({ store: stores.projects, clock, ids, defaultCapture: config.tracing.captureBodies, audit: stores.audit });
   const authenticator = createAuthenticator({ store: stores.projects, clock });
-  // Background work on stored telemetry: the search index follows the spans; retention deletes old traces.
-  const searchIndexer = createSearchIndexer({
-    index: stores.search,
-    clock,
-    logger,
-    intervalMs: config.search.indexIntervalMs,
-    batchSize: config.search.indexBatchSize,
-    maxSpansPerRun: config.search.maxSpansPerRun,
-  });
-  searchIndexer.start();
+  // Background work on stored telemetry: retention deletes old traces (the search indexer follows ingestion below).
   const retention = createRetentionJob({
     projects: stores.projects,
     deletion: stores.deletion,
@@ -170,6 +164,23 @@ export async function composeOperon(options: ComposeOptions) {
     batchSize: config.ingest.batchSize,
     retryAfterSeconds: config.ingest.retryAfterSeconds,
   });
+  // The search index follows the stored spans, and yields to heavy ingestion (it catches up afterwards).
+  let ingestedAtLastRun = 0;
+  const searchIndexer = createSearchIndexer({
+    index: stores.search,
+    clock,
+    logger,
+    intervalMs: config.search.indexIntervalMs,
+    batchSize: config.search.indexBatchSize,
+    maxSpansPerRun: config.search.maxSpansPerRun,
+    busy: () => {
+      const written = ingest.stats().written;
+      const busy = written - ingestedAtLastRun > HEAVY_INGESTION_SPANS;
+      ingestedAtLastRun = written;
+      return busy;
+    },
+  });
+  searchIndexer.start();
   const app = createApp({
     logger,
     version: VERSION,

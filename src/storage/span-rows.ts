@@ -43,14 +43,20 @@ export function spanToRow(span: Span): SpansTable {
     attributes: JSON.stringify(span.attributes ?? {}),
     session_id: cleanText(span.sessionId ?? null),
     user_id: cleanText(span.userId ?? null),
-    tags: JSON.stringify(span.tags ?? []),
-    metadata: JSON.stringify(span.metadata ?? {}),
+    tags: span.tags?.length ? JSON.stringify(span.tags) : '[]',
+    metadata: isEmpty(span.metadata) ? '{}' : JSON.stringify(span.metadata),
     release: cleanText(span.release ?? null),
     environment: cleanText(span.environment ?? null),
     service_name: cleanText(span.serviceName ?? null),
-    events: JSON.stringify(span.events ?? []),
+    events: span.events?.length ? JSON.stringify(span.events) : '[]',
     truncated: toFlag(span.truncated),
   };
+}
+
+/** True for null, undefined and `{}`: most spans carry no metadata, and '{}' needs no stringify. */
+function isEmpty(record: Record<string, unknown> | null | undefined): boolean {
+  for (const _key in record) return false;
+  return true;
 }
 
 export function rowToSpan(row: Selectable<SpansTable>): Span {

@@ -63,3 +63,24 @@ test('started, it runs every interval on the clock; a failed run is counted and 
   await settle();
   assert.equal(fake.left(), 5, 'stopped');
 });
+
+test('while ingestion is heavy a run indexes one batch only, and catches up fully once it is not', async () => {
+  const calls: number[] = [];
+  let waiting = 10_000;
+  const index = {
+    catchUp: async (max: number) => {
+      calls.push(max);
+      const done = Math.min(max, waiting);
+      waiting -= done;
+      return done;
+    },
+    pending: async () => waiting,
+  };
+  let heavy = true;
+  const indexer = createSearchIndexer({ index: index as never, clock: createManualClock(0), intervalMs: 1_000, batchSize: 1_000, maxSpansPerRun: 20_000, busy: () => heavy });
+  assert.equal(await indexer.runOnce(), 1_000);
+  assert.deepEqual(calls, [1_000]);
+  heavy = false;
+  assert.equal(await indexer.runOnce(), 9_000);
+  assert.equal(waiting, 0);
+});

@@ -16,6 +16,11 @@ export interface SearchIndexerOptions {
    * taking the writer's time from the spans, and catches up when the load drops.
    */
   maxSpansPerRun: number;
+  /**
+   * True while ingestion is heavy: a run then indexes one batch only, leaving the writer's time to the
+   * spans, and the index catches up when the load drops. Asked once per run.
+   */
+  busy?: () => boolean;
 }
 
 /**
@@ -34,8 +39,9 @@ export function createSearchIndexer(options: SearchIndexerOptions) {
 
   async function runOnce(): Promise<number> {
     let done = 0;
-    while (done < options.maxSpansPerRun) {
-      const wanted = Math.min(options.batchSize, options.maxSpansPerRun - done);
+    const limit = options.busy?.() ? Math.min(options.batchSize, options.maxSpansPerRun) : options.maxSpansPerRun;
+    while (done < limit) {
+      const wanted = Math.min(options.batchSize, limit - done);
       const count = await options.index.catchUp(wanted);
       done += count;
       if (count < wanted) break; // caught up
