@@ -96,6 +96,7 @@ async function rawInsertRate(seconds) {
   const context = { projectId: project.id, keyId: 'key_raw', captureBodies: 'full', prices };
   const batchRequests = 50; // 5,000 spans per write, the ingest queue's default batch
   let written = 0;
+  let rawTime = 0;
   const started = performance.now();
   for (let n = 0; performance.now() - started < seconds * 1000; n += batchRequests) {
     const batch = [];
@@ -108,7 +109,6 @@ async function rawInsertRate(seconds) {
   await database.close();
   return { spans: written, seconds: rawTime / 1000, rate: written / (rawTime / 1000) };
 }
-let rawTime = 0;
 
 // ---------- Operon, as npm start runs it ----------
 function startFlags() {

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../core/errors.ts';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor.ts';
 
 /**
  * The history's page cursor: the (createdAt, id) of the last event shown, opaque to clients. Shared by
@@ -9,17 +10,12 @@ import { invalidRequest } from '../core/errors.ts';
  * decodeEventCursor(cursor); // { createdAt: 1764000000000, id: 'alertevt_…' }
  */
 export function encodeEventCursor(event: { createdAt: number; id: string }): string {
-  return Buffer.from(JSON.stringify([event.createdAt, event.id]), 'utf8').toString('base64url');
+  return encodePageCursor({ at: event.createdAt, id: event.id });
 }
 
 export function decodeEventCursor(text: string): { createdAt: number; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') return { createdAt: parsed[0], id: parsed[1] };
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidRequest('cursor is not one this API returned. Pass nextCursor from the previous page unchanged, or leave it out.', 'cursor');
+  const { at, id } = decodePageCursor(text);
+  return { createdAt: at, id };
 }
 
 /** The limit of a history page, checked: 1–200. */

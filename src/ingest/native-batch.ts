@@ -4,6 +4,7 @@ import { invalidRequest } from '../core/errors.ts';
 import { SCORE_SOURCES, type Score } from '../tracing/score.ts';
 import { SPAN_KINDS } from '../tracing/span.ts';
 import type { IngestedSpan, IngestRejection } from './ingested-span.ts';
+import { checkSpanTimes } from './otlp/span-checks.ts';
 
 /**
  * Operon's own batch format, for clients that do not speak OTLP: `POST /v1/ingest` with
@@ -67,8 +68,7 @@ export interface NativeBatchResult {
   rejected: (IngestRejection & { item: string })[];
 }
 
-const EARLIEST = Date.UTC(2000, 0, 1);
-const DAY_MS = 86_400_000;
+const NATIVE_TIME_FIELDS = { start: 'startTime', end: 'endTime', valid: 'time', earlyHint: 'send epoch milliseconds (not seconds) or an ISO date-time' };
 
 /** Checks each item of `{ spans, scores }` alone; the body itself must be an object with arrays. */
 export function readNativeBatch(body: unknown, clock: Clock, maxItems: number): NativeBatchResult {
@@ -89,7 +89,7 @@ export function readNativeBatch(body: unknown, clock: Clock, maxItems: number): 
     const span = parsed.data;
     const startedAt = toMs(span.startTime);
     const endedAt = span.endTime === undefined ? startedAt : toMs(span.endTime);
-    const problem = timeProblem(startedAt, endedAt, clock.now());
+    const problem = checkSpanTimes(startedAt, endedAt, clock.now(), NATIVE_TIME_FIELDS);
     if (problem) return result.rejected.push(rejection(`spans[${index}]`, item, problem));
     result.spans.push(toIngested(span, startedAt, endedAt));
   });
@@ -168,13 +168,6 @@ function toIngested(span: NativeSpan, startedAt: number, endedAt: number): Inges
 
 function toMs(value: number | string): number {
   return typeof value === 'number' ? value : Date.parse(value);
-}
-
-function timeProblem(startedAt: number, endedAt: number, now: number): string | undefined {
-  if (startedAt < EARLIEST) return `startTime ${new Date(startedAt).toISOString()} is before 2000: send epoch milliseconds (not seconds) or an ISO date-time`;
-  if (endedAt > now + DAY_MS) return `endTime ${new Date(endedAt).toISOString()} is more than a day in the future: check the client's clock`;
-  if (endedAt < startedAt) return 'endTime is before startTime';
-  return undefined;
 }
 
 function describe(error: z.ZodError): string {

@@ -37,8 +37,11 @@ export function readRawBody(incoming: IncomingMessage, maxBytes: number, limitNa
  * hot path), refusing bodies over `maxBytes` with a 413 as soon as they pass the limit.
  */
 export async function readJsonBody(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const body = await readRawBody(incoming, maxBytes);
-  const text = body.toString('utf8');
+  return parseRequestJson((await readRawBody(incoming, maxBytes)).toString('utf8'));
+}
+
+/** A request body's text as JSON, or a 400 saying what is wrong with it. */
+export function parseRequestJson(text: string): unknown {
   if (text.trim() === '') throw invalidRequest('The request body is empty. Send a JSON object with Content-Type: application/json.');
   try {
     return JSON.parse(text);

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { invalidRequest } from '../core/errors.ts';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor.ts';
 import type { Score, ScoreDataType, ScoreSource } from '../tracing/score.ts';
 import type { ScoreStore } from '../tracing/score-store.ts';
 import type { DatabaseSchema, ScoresTable } from './schema.ts';
@@ -22,16 +23,16 @@ export function createScoreStore(db: Kysely<DatabaseSchema>): ScoreStore {
       if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 500) {
         throw invalidRequest(`limit must be an integer from 1 to 500, got ${String(query.limit)}.`, 'limit');
       }
-      const cursor = query.cursor ? decodeScoreCursor(query.cursor) : undefined;
+      const cursor = query.cursor ? decodePageCursor(query.cursor) : undefined;
       let select = db.selectFrom('scores').selectAll().where('project_id', '=', query.projectId);
       if (query.traceId !== undefined) select = select.where('trace_id', '=', query.traceId);
       if (query.name !== undefined) select = select.where('name', '=', query.name);
       if (query.source !== undefined) select = select.where('source', '=', query.source);
-      if (cursor) select = select.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.createdAt, cursor.id)));
+      if (cursor) select = select.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
       const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
       const page = rows.slice(0, query.limit).map(rowToScore);
       const last = page[page.length - 1];
-      return { scores: page, nextCursor: rows.length > query.limit && last ? encodeScoreCursor(last) : null };
+      return { scores: page, nextCursor: rows.length > query.limit && last ? encodePageCursor({ at: last.createdAt, id: last.id }) : null };
     },
   };
 }
@@ -68,18 +69,4 @@ function rowToScore(row: Selectable<ScoresTable>): Score {
     keyId: row.key_id,
     createdAt: Number(row.created_at),
   };
-}
-
-function encodeScoreCursor(score: Score): string {
-  return Buffer.from(JSON.stringify([score.createdAt, score.id]), 'utf8').toString('base64url');
-}
-
-function decodeScoreCursor(text: string): { createdAt: number; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') return { createdAt: parsed[0], id: parsed[1] };
-  } catch {
-    // fall through to the error below
-  }
-  throw invalidRequest('cursor is not one this API returned. Pass nextCursor from the previous page unchanged, or leave it out.', 'cursor');
 }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { invalidRequest } from '../core/errors.ts';
+import { decodePageCursor, encodePageCursor } from '../core/page-cursor.ts';
 import type { BodyCapture } from '../projects/project-store.ts';
 import type { Attempt, Span, SpanEvent, SpanStatus, SpanType, TraceSummary } from '../tracing/span.ts';
 import type { SpansTable, TracesTable } from './schema.ts';
@@ -198,20 +199,12 @@ export interface TraceCursor {
   id: string;
 }
 
-/** Opaque to clients: base64url of `[startedAt, id]` of the last trace on the page. */
+/** Opaque to clients: the shared page cursor (core/page-cursor.ts) of the last trace on the page. */
 export function encodeCursor(cursor: TraceCursor): string {
-  return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id]), 'utf8').toString('base64url');
+  return encodePageCursor({ at: cursor.startedAt, id: cursor.id });
 }
 
 export function decodeCursor(text: string): TraceCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0]) || typeof parsed[1] !== 'string') {
-    throw invalidRequest('The cursor is not valid; pass back the nextCursor of a previous page unchanged.', 'cursor');
-  }
-  return { startedAt: parsed[0] as number, id: parsed[1] };
+  const { at, id } = decodePageCursor(text);
+  return { startedAt: at, id };
 }

@@ -8,15 +8,27 @@ export const EARLIEST_SPAN_MS = Date.UTC(2000, 0, 1);
 /** How far past the server clock a span may end (clock skew between hosts is real, days of it is not). */
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
+/** How a format names a span's two times, and what to suggest for a time before 2000. */
+export interface SpanTimeFields {
+  start: string;
+  end: string;
+  /** What a valid time is in this format. */
+  valid: string;
+  /** Appended to the before-2000 reason: the likely mistake in this format. */
+  earlyHint?: string;
+}
+
+const OTLP_TIME_FIELDS: SpanTimeFields = { start: 'startTimeUnixNano', end: 'endTimeUnixNano', valid: 'unsigned 64-bit nanosecond time' };
+
 /** The reason the span's times are absurd, or null when they are fine. */
-export function checkSpanTimes(startedAt: number, endedAt: number, now: number): string | null {
-  if (!Number.isFinite(startedAt)) return 'startTimeUnixNano is not a valid unsigned 64-bit nanosecond time';
-  if (!Number.isFinite(endedAt)) return 'endTimeUnixNano is not a valid unsigned 64-bit nanosecond time';
-  if (startedAt === 0) return 'startTimeUnixNano is missing (0)';
+export function checkSpanTimes(startedAt: number, endedAt: number, now: number, fields: SpanTimeFields = OTLP_TIME_FIELDS): string | null {
+  if (!Number.isFinite(startedAt)) return `${fields.start} is not a valid ${fields.valid}`;
+  if (!Number.isFinite(endedAt)) return `${fields.end} is not a valid ${fields.valid}`;
+  if (startedAt === 0) return `${fields.start} is missing (0)`;
   if (startedAt < EARLIEST_SPAN_MS) {
-    return `startTimeUnixNano is before 2000-01-01 (${new Date(startedAt).toISOString()})`;
+    return `${fields.start} is before 2000-01-01 (${new Date(startedAt).toISOString()})${fields.earlyHint ? `: ${fields.earlyHint}` : ''}`;
   }
-  if (endedAt < startedAt) return 'endTimeUnixNano is before startTimeUnixNano';
+  if (endedAt < startedAt) return `${fields.end} is before ${fields.start}`;
   if (endedAt > now + MAX_FUTURE_SKEW_MS) {
     return `the span ends more than 1 day after the server's clock (${new Date(endedAt).toISOString()})`;
   }

@@ -12,6 +12,7 @@ import type { ScoreStore } from '../../tracing/score-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Authenticator } from '../authenticator.ts';
 import { errorSchema } from './api-schemas.ts';
+import { parseRequestJson } from '../request-body.ts';
 import { json, security } from './route-docs.ts';
 
 export interface IngestRouteDeps {
@@ -106,7 +107,7 @@ export function registerIngestRoutes(app: OpenAPIHono<AppEnv>, deps: IngestRoute
     // Validated item by item below, not by the route, so that one bad item does not refuse the batch.
     async (c) => {
       const principal = await deps.authenticator.authenticate(c.req.header(), 'ingest');
-      const batch = readNativeBatch(await readJson(c.req.text()), deps.clock, MAX_ITEMS);
+      const batch = readNativeBatch(parseRequestJson(await c.req.text()), deps.clock, MAX_ITEMS);
       const context = { projectId: principal.project.id, keyId: principal.key.id, captureBodies: principal.project.captureBodies, prices: deps.prices };
       await deps.queue.submit(batch.spans.map((span) => toSpan(span, context)));
       const now = deps.clock.now();
@@ -167,14 +168,4 @@ export function registerIngestRoutes(app: OpenAPIHono<AppEnv>, deps: IngestRoute
       return c.json(page, 200);
     },
   );
-}
-
-async function readJson(body: Promise<string>): Promise<unknown> {
-  const text = await body;
-  if (text.trim() === '') throw invalidRequest('The request body is empty. Send a JSON object with Content-Type: application/json.');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}. Check the quoting and commas.`, undefined, error);
-  }
 }
